@@ -1,0 +1,48 @@
+"""``grader batch``: grade a class from directories or a submissions file."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from grader.cli import HomeworkArg, LoadSecondsOpt, SkipLoadOpt, SuitesOpt, app, err, out
+from grader.errors import UsageError
+from grader.grading.context import Options
+
+
+@app.command()
+def batch(
+    homework: HomeworkArg,
+    paths: Annotated[list[str] | None, typer.Argument(help="Submission directories (student id = dir name).")] = None,
+    submissions: Annotated[Path | None, typer.Option(help="CSV: student_id,repository,ref.")] = None,
+    out_dir: Annotated[Path, typer.Option("--out", help="Where reports and the gradebook go.")] = Path("grades"),
+    jobs: Annotated[int, typer.Option(min=1, max=16, help="Submissions graded at once.")] = 2,
+    suites: SuitesOpt = None,
+    load_seconds: LoadSecondsOpt = None,
+    skip_load: SkipLoadOpt = False,
+) -> None:
+    """Grade many submissions (all checks); write per-student reports and gradebook-HW.csv."""
+    from grader.batch import SubmissionRef, read_submissions_file, run_batch
+    from grader.progress import make_progress
+
+    refs = read_submissions_file(submissions) if submissions else []
+    for raw in paths or []:
+        path = Path(raw)
+        if not path.is_dir():
+            raise UsageError(f"not a directory: {raw}")
+        refs.append(SubmissionRef(path.resolve().name, str(path.resolve())))
+    if not refs:
+        raise UsageError("nothing to grade: give submission directories or --submissions FILE")
+    if len({r.student_id for r in refs}) != len(refs):
+        raise UsageError("two submissions share a student id (directory name)")
+    report, finish = make_progress(f"batch {homework}", err)
+    try:
+        rows = run_batch(homework, refs, out_dir, Options("grade", load_seconds, skip_load, suites), jobs, report)
+    finally:
+        finish()
+    for row in rows:
+        out.print(f"{row['student_id']:<24} {row['points']:>6} / {row['max_points'] or '-':<6} {row['status']}",
+                  markup=False, highlight=False)
+    err.print(f"gradebook: {out_dir / f'gradebook-{homework}.csv'}")

@@ -1,0 +1,336 @@
+"""Hidden HTTP checks of the churn-model API (hw1 contract; later homework extend the service).
+
+Every function takes an :class:`ApiProbe` and returns a :class:`Verdict`. Feedback names the request
+and what was expected, so a student can reproduce it; it never contains timings, ports or paths, so
+re-grading the same commit gives the same text.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+import jsonschema
+from sklearn.metrics import roc_auc_score
+
+from grader.checks.payloads import build_body
+from grader.contracts import schema_for
+
+MAX_LISTED = 8
+
+
+@dataclass
+class Verdict:
+    """A check's outcome: fraction of its points and the feedback."""
+
+    fraction: float
+    feedback: str
+
+    @property
+    def passed(self) -> bool:
+        """All points earned."""
+        return self.fraction >= 1.0
+
+
+def _verdict(problems: list[str], total: int, ok_text: str) -> Verdict:
+    if not problems:
+        return Verdict(1.0, ok_text)
+    listed = problems[:MAX_LISTED]
+    more = f"\n(+{len(problems) - MAX_LISTED} more)" if len(problems) > MAX_LISTED else ""
+    return Verdict(max(0.0, 1 - len(problems) / max(total, 1)), "\n".join(f"- {p}" for p in listed) + more)
+
+
+class ApiProbe:
+    """An HTTP client for one service plus the contract's validators and the suite's cases."""
+
+    def __init__(self, client: httpx.Client, contract: dict[str, Any], cases: dict[str, Any],
+                 holdout: list[dict[str, Any]], thresholds: dict[str, Any]) -> None:
+        self.client = client
+        self.contract = contract
+        self.cases = cases
+        self.holdout = holdout
+        self.thresholds = thresholds
+        self._validators: dict[str, jsonschema.Draft202012Validator] = {}
+
+    def problems(self, name: str, document: Any) -> list[str]:
+        """Schema violations of ``document`` against ``$defs[name]`` (short messages)."""
+        if name not in self._validators:
+            self._validators[name] = jsonschema.Draft202012Validator(schema_for(self.contract, name))
+        errors = sorted(self._validators[name].iter_errors(document), key=lambda e: list(e.absolute_path))
+        return [f"{'/'.join(map(str, e.absolute_path)) or '(root)'}: {e.message[:160]}" for e in errors[:5]]
+
+    def request(self, method: str, path: str, body: bytes | None = None,
+                content_type: str = "application/json") -> httpx.Response | str:
+        """A response, or a string describing why there was none (timeout, dropped connection)."""
+        headers = {"content-type": content_type} if body is not None else {}
+        try:
+            return self.client.request(method, path, content=body, headers=headers)
+        except httpx.TimeoutException:
+            return "no response within the request timeout"
+        except httpx.HTTPError as exc:
+            return f"connection problem ({type(exc).__name__})"
+
+    def post_json(self, path: str, document: Any) -> httpx.Response | str:
+        """POST a JSON document."""
+        return self.request("POST", path, json.dumps(document).encode())
+
+    @property
+    def base_customer(self) -> dict[str, Any]:
+        """A valid customer without an id."""
+        customer = dict(self.cases["valid_customers"][0])
+        customer.pop("customer_id", None)
+        return customer
+
+
+def _json(response: httpx.Response) -> Any:
+    try:
+        return response.json()
+    except ValueError:
+        return None
+
+
+def _describe(response: httpx.Response | str) -> str:
+    if isinstance(response, str):
+        return response
+    snippet = response.text[:200].replace("\n", " ")
+    return f"{response.status_code} {snippet}"
+
+
+def check_openapi(probe: ApiProbe) -> Verdict:
+    """``/openapi.json`` is OpenAPI 3 and lists every contract route; ``/docs`` serves a page."""
+    problems: list[str] = []
+    response = probe.request("GET", "/openapi.json")
+    doc = _json(response) if isinstance(response, httpx.Response) and response.status_code == 200 else None
+    if not isinstance(doc, dict):
+        return Verdict(0.0, f"GET /openapi.json must return an OpenAPI 3 JSON document; got {_describe(response)}")
+    problems += [f"/openapi.json {p}" for p in probe.problems("OpenAPIDocument", doc)]
+    paths = doc.get("paths") if isinstance(doc.get("paths"), dict) else {}
+    for ep in probe.contract["endpoints"]:
+        if ep["path"] == "/openapi.json":
+            continue
+        methods = paths.get(ep["path"], {})
+        if not isinstance(methods, dict) or ep["method"].lower() not in methods:
+            problems.append(f"/openapi.json does not document {ep['method']} {ep['path']}")
+    docs = probe.request("GET", "/docs")
+    if isinstance(docs, str) or docs.status_code != 200:
+        problems.append(f"GET /docs should serve the Swagger UI page; got {_describe(docs)}")
+    return _verdict(problems, 6, "OpenAPI document lists every contract route; /docs is served")
+
+
+def check_model_info(probe: ApiProbe) -> Verdict:
+    """``GET /model`` conforms and describes the contract's features."""
+    response = probe.request("GET", "/model")
+    if isinstance(response, str) or response.status_code != 200:
+        return Verdict(0.0, f"GET /model must answer 200; got {_describe(response)}")
+    doc = _json(response)
+    problems = probe.problems("ModelInfo", doc)
+    if not problems:
+        names = {f["name"] for f in doc["features"]}
+        expected = set(probe.contract["$defs"]["Customer"]["required"])
+        if missing := sorted(expected - names):
+            problems.append(f"features does not describe: {', '.join(missing)}")
+    return _verdict(problems, 3, "model info conforms to the contract")
+
+
+def _prediction_problems(probe: ApiProbe, customer: dict[str, Any], pred: Any, version: str | None) -> list[str]:
+    label = customer.get("customer_id", "a customer without customer_id")
+    found = probe.problems("Prediction", pred)
+    if found:
+        return [f"{label}: {p}" for p in found]
+    problems = []
+    threshold = probe.contract["limits"]["probability_threshold"]
+    if pred["churn"] != (pred["churn_probability"] >= threshold):
+        problems.append(f"{label}: churn={pred['churn']} but churn_probability={pred['churn_probability']:.4f} "
+                        f"(churn must be true exactly when the probability is >= {threshold})")
+    if pred["customer_id"] != customer.get("customer_id"):
+        problems.append(f"{label}: customer_id must be echoed back (null when absent); got {pred['customer_id']!r}")
+    if version is not None and pred["model_version"] != version:
+        problems.append(f"{label}: model_version {pred['model_version']!r} differs from GET /model's {version!r}")
+    return problems
+
+
+def _model_version(probe: ApiProbe) -> str | None:
+    response = probe.request("GET", "/model")
+    doc = _json(response) if isinstance(response, httpx.Response) else None
+    return doc.get("version") if isinstance(doc, dict) and isinstance(doc.get("version"), str) else None
+
+
+def check_predict(probe: ApiProbe) -> Verdict:
+    """Every valid hidden customer gets a 200 with a conforming, self-consistent prediction."""
+    version = _model_version(probe)
+    problems: list[str] = []
+    customers = probe.cases["valid_customers"]
+    for customer in customers:
+        response = probe.post_json("/predict", customer)
+        if isinstance(response, str) or response.status_code != 200:
+            problems.append(f"POST /predict for {customer.get('customer_id', 'a customer without id')} "
+                            f"(tenure={customer['tenure']}, total_charges={customer['total_charges']}) "
+                            f"answered {_describe(response)}; expected 200")
+            continue
+        problems += _prediction_problems(probe, customer, _json(response), version)
+    return _verdict(problems, len(customers), f"{len(customers)} valid customers predicted correctly")
+
+
+def check_batch(probe: ApiProbe) -> Verdict:
+    """A batch returns one prediction per customer, in order; the limit itself is accepted."""
+    version = _model_version(probe)
+    customers = probe.cases["valid_customers"]
+    response = probe.post_json("/predict/batch", {"customers": customers})
+    if isinstance(response, str) or response.status_code != 200:
+        return Verdict(0.0, f"POST /predict/batch with {len(customers)} valid customers answered "
+                            f"{_describe(response)}; expected 200")
+    doc = _json(response)
+    problems = probe.problems("BatchResponse", doc)
+    if not problems:
+        preds = doc["predictions"]
+        if len(preds) != len(customers):
+            problems.append(f"sent {len(customers)} customers, got {len(preds)} predictions")
+        for customer, pred in zip(customers, preds, strict=False):
+            problems += _prediction_problems(probe, customer, pred, version)
+    limit = probe.contract["limits"]["max_batch_size"]
+    full = probe.post_json("/predict/batch", {"customers": [probe.base_customer] * limit})
+    if isinstance(full, str) or full.status_code != 200:
+        problems.append(f"a batch of exactly {limit} customers (the limit) must be accepted; got {_describe(full)}")
+    return _verdict(problems, len(customers) + 1, "batch predictions conform, in order, ids echoed")
+
+
+def check_batch_limits(probe: ApiProbe) -> Verdict:
+    """Over the limit → 413 or 422; empty → 422."""
+    limit = probe.contract["limits"]["max_batch_size"]
+    problems = []
+    over = probe.post_json("/predict/batch", {"customers": [probe.base_customer] * (limit + 1)})
+    if isinstance(over, str) or over.status_code not in (413, 422):
+        problems.append(f"a batch of {limit + 1} customers must get 413 or 422; got {_describe(over)}")
+    empty = probe.post_json("/predict/batch", {"customers": []})
+    if isinstance(empty, str) or empty.status_code != 422:
+        problems.append(f"an empty batch must get 422; got {_describe(empty)}")
+    return _verdict(problems, 2, "batch limits enforced")
+
+
+def _loc_names(detail: Any) -> list[list[Any]]:
+    if not isinstance(detail, dict) or not isinstance(detail.get("detail"), list):
+        return []
+    return [item.get("loc", []) for item in detail["detail"] if isinstance(item, dict)]
+
+
+def check_validation(probe: ApiProbe) -> Verdict:
+    """Every invalid case gets 422 in FastAPI's shape, naming the offending field (and index) in ``loc``."""
+    problems = []
+    cases = probe.cases["invalid"]
+    for case in cases:
+        body, content_type = build_body(case, probe.base_customer)
+        response = probe.request("POST", case["path"], body, content_type)
+        where = f"POST {case['path']} ({case['name']})"
+        if isinstance(response, str) or response.status_code != 422:
+            problems.append(f"{where} answered {_describe(response)}; expected 422")
+            continue
+        doc = _json(response)
+        shape = probe.problems("ValidationError", doc)
+        if shape:
+            problems.append(f"{where}: the 422 body does not have FastAPI's shape: {shape[0]}")
+            continue
+        field = case.get("field")
+        locs = _loc_names(doc)
+        if field and not any(field in loc for loc in locs):
+            problems.append(f"{where}: no detail item has {field!r} in its loc (got locs {locs[:3]})")
+        elif "index" in case and not any(case["index"] in loc and field in loc for loc in locs):
+            problems.append(f"{where}: the loc should also name the item index {case['index']} (got {locs[:3]})")
+    return _verdict(problems, len(cases), f"all {len(cases)} invalid inputs rejected with a precise 422")
+
+
+def check_consistency(probe: ApiProbe) -> Verdict:
+    """Single vs batch agree; repeated calls are identical; customer_id does not change the prediction."""
+    problems = []
+    customers = probe.cases["valid_customers"][:10]
+    singles = [probe.post_json("/predict", c) for c in customers]
+    batch = probe.post_json("/predict/batch", {"customers": customers})
+    again = probe.post_json("/predict", customers[0])
+    renamed = probe.post_json("/predict", {**customers[0], "customer_id": "another-id"})
+    responses = [*singles, batch, again, renamed]
+    if any(isinstance(r, str) or r.status_code != 200 for r in responses):
+        return Verdict(0.0, "could not compare predictions: /predict or /predict/batch did not answer 200 to "
+                            "valid customers (see api.predict and api.batch)")
+    probs = [_json(r).get("churn_probability") for r in singles]  # type: ignore[union-attr]
+    batch_preds = _json(batch).get("predictions", [])  # type: ignore[union-attr]
+    for customer, p, bp in zip(customers, probs, batch_preds, strict=False):
+        if not isinstance(bp, dict) or not _close(p, bp.get("churn_probability")):
+            problems.append(f"{customer['customer_id']}: /predict gave {p} but /predict/batch gave "
+                            f"{bp.get('churn_probability') if isinstance(bp, dict) else bp}")
+    if not _close(probs[0], _json(again).get("churn_probability")):  # type: ignore[union-attr]
+        problems.append("two identical /predict calls returned different probabilities")
+    if not _close(probs[0], _json(renamed).get("churn_probability")):  # type: ignore[union-attr]
+        problems.append("changing only customer_id changed the probability: the model must ignore it")
+    spec = probe.cases["directional"]
+    low = probe.post_json("/predict", {**spec["base"], spec["field"]: spec["to"]})
+    high = probe.post_json("/predict", {**spec["base"], spec["field"]: spec["from"]})
+    if all(isinstance(r, httpx.Response) and r.status_code == 200 for r in (low, high)):
+        p_low, p_high = _json(low)["churn_probability"], _json(high)["churn_probability"]  # type: ignore[index]
+        if not p_low < p_high:
+            problems.append(f"a {spec['to']} contract should lower the churn probability versus {spec['from']}, "
+                            f"all else equal (got {p_low:.4f} vs {p_high:.4f})")
+    return _verdict(problems, len(customers) + 3, "single, batch and repeated predictions agree")
+
+
+def _close(a: Any, b: Any, tol: float = 1e-6) -> bool:
+    return isinstance(a, int | float) and isinstance(b, int | float) and math.isclose(a, b, abs_tol=tol)
+
+
+def check_holdout_quality(probe: ApiProbe) -> Verdict:
+    """ROC-AUC of the served probabilities on the hold-out customers is at least the floor."""
+    floor = float(probe.thresholds["roc_auc_floor"])
+    scores: list[float] = []
+    chunk = 500
+    for start in range(0, len(probe.holdout), chunk):
+        customers = [row["customer"] for row in probe.holdout[start:start + chunk]]
+        response = probe.post_json("/predict/batch", {"customers": customers})
+        if isinstance(response, str) or response.status_code != 200:
+            return Verdict(0.0, f"could not score the hold-out customers: POST /predict/batch answered "
+                                f"{_describe(response)}")
+        preds = (_json(response) or {}).get("predictions", [])
+        if len(preds) != len(customers) or not all(
+                isinstance(p, dict) and isinstance(p.get("churn_probability"), int | float) for p in preds):
+            return Verdict(0.0, "could not score the hold-out customers: the batch response is malformed")
+        scores += [float(p["churn_probability"]) for p in preds]
+    labels = [row["label"] for row in probe.holdout]
+    if any(math.isnan(s) for s in scores):
+        return Verdict(0.0, "some hold-out probabilities are NaN")
+    auc = float(roc_auc_score(labels, scores)) if len(set(scores)) > 1 else 0.5
+    text = f"hold-out ROC-AUC {auc:.4f} (floor {floor:.2f}, {len(labels)} customers)"
+    if auc >= floor:
+        return Verdict(1.0, text)
+    return Verdict(0.0, text + ": the served model ranks customers too poorly; is it trained, loaded, and fed the "
+                               "features in the right order and encoding?")
+
+
+def check_robustness(probe: ApiProbe) -> Verdict:
+    """No hostile request yields a 5xx or a dropped connection; the service stays healthy afterwards."""
+    problems = []
+    cases = probe.cases["hostile"]
+    for case in cases:
+        body, content_type = (build_body(case, probe.base_customer) if case["method"] == "POST" else (None, ""))
+        response = probe.request(case["method"], case["path"], body, content_type or "application/json")
+        if isinstance(response, str) or response.status_code >= 500:
+            problems.append(f"{case['method']} {case['path']} ({case['name']}) answered {_describe(response)}; "
+                            "any 4xx is fine, a 5xx or a dropped connection is not")
+    health = probe.request("GET", "/health")
+    valid = probe.post_json("/predict", probe.base_customer)
+    if isinstance(health, str) or health.status_code != 200 or isinstance(valid, str) or valid.status_code != 200:
+        problems.append("after the hostile requests the service was no longer healthy or no longer predicted")
+    return _verdict(problems, len(cases) + 1, f"survived {len(cases)} hostile requests")
+
+
+API_CHECKS: dict[str, Callable[[ApiProbe], Verdict]] = {
+    "api.openapi": check_openapi,
+    "api.model_info": check_model_info,
+    "api.predict": check_predict,
+    "api.batch": check_batch,
+    "api.batch_limits": check_batch_limits,
+    "api.validation": check_validation,
+    "api.consistency": check_consistency,
+    "model.holdout_quality": check_holdout_quality,
+    "api.robustness": check_robustness,  # last: it may break a fragile service
+}

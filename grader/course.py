@@ -1,0 +1,58 @@
+"""The course configuration (grade formula, scale, rounding, deadlines, late policy, feedback policy)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+
+from grader.errors import UsageError
+from grader.paths import DEFAULT_COURSE_CONFIG
+
+
+@dataclass(frozen=True)
+class CourseConfig:
+    """Parsed ``course.toml``."""
+
+    name: str
+    repository: str
+    grader_ref: str
+    scale: float
+    rounding: int
+    weights: dict[str, float]
+    hidden_feedback: str
+    deadlines: dict[str, dt.datetime]
+    grace_minutes: float
+    penalty_per_day: float
+    max_days_late: int
+
+    def formula(self) -> str:
+        """The formula as text, e.g. ``0.33*hw1 + 0.33*hw2 + 0.33*hw3``."""
+        return " + ".join(f"{w:g}*{hw}" for hw, w in self.weights.items())
+
+
+def load_course_config(path: Path | None = None) -> CourseConfig:
+    """Read and validate the course config (the shipped one by default)."""
+    path = path or DEFAULT_COURSE_CONFIG
+    try:
+        raw = tomllib.loads(Path(path).read_text())
+        deadlines = {hw: dt.datetime.fromisoformat(v) for hw, v in raw.get("deadlines", {}).items()}
+        feedback = raw.get("feedback", {}).get("hidden_checks", "status")
+        if feedback not in ("full", "status", "none"):
+            raise ValueError(f"feedback.hidden_checks must be full, status or none, not {feedback!r}")
+        if any(d.tzinfo is None for d in deadlines.values()):
+            raise ValueError("deadlines need a timezone offset")
+        return CourseConfig(
+            name=raw["course"]["name"], repository=raw["course"]["repository"],
+            grader_ref=raw["course"].get("grader_ref", "main"), scale=float(raw["grade"]["scale"]),
+            rounding=int(raw["grade"]["rounding"]), weights={k: float(v) for k, v in raw["grade"]["weights"].items()},
+            hidden_feedback=feedback, deadlines=deadlines,
+            grace_minutes=float(raw["late_policy"]["grace_minutes"]),
+            penalty_per_day=float(raw["late_policy"]["penalty_per_day"]),
+            max_days_late=int(raw["late_policy"]["max_days_late"]),
+        )
+    except OSError as exc:
+        raise UsageError(f"cannot read course config {path}: {exc.strerror}") from exc
+    except (tomllib.TOMLDecodeError, KeyError, ValueError, TypeError) as exc:
+        raise UsageError(f"invalid course config {path}: {exc}") from exc

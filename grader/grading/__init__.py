@@ -1,0 +1,1 @@
+"""Grading one submission: context, stage orchestration, locks."""

@@ -1,0 +1,86 @@
+"""Everything the stages of one grading job share."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from grader.report.model import CheckResult, Status
+from grader.rubric import Check, Rubric
+from grader.sandbox import Sandbox
+from grader.submission import Commands
+
+Progress = Callable[[str], None]
+
+
+@dataclass
+class Options:
+    """Knobs of one run (CLI flags)."""
+
+    mode: str = "grade"  # "grade" runs every check; "check" only visible ones
+    load_seconds: float | None = None  # override the rubric's load duration (tests use a short profile)
+    skip_load: bool = False
+    suites: Path | None = None
+
+
+@dataclass
+class GradeContext:
+    """State of one job: rubric, contract, sandbox, declared commands, and the results so far."""
+
+    rubric: Rubric
+    contract: dict[str, Any]
+    options: Options
+    sandbox: Sandbox
+    commands: Commands
+    progress: Progress
+    results: dict[str, CheckResult] = field(default_factory=dict)
+    installed: bool = False
+    train_problem: str | None = None
+    service: Any = None  # grader.service.Service while running
+    calibration: dict[str, Any] | None = None
+
+    @property
+    def thresholds(self) -> dict[str, Any]:
+        """The rubric's thresholds."""
+        return self.rubric.thresholds
+
+    def wanted(self, check: Check) -> bool:
+        """Does this run include the check? (``check`` mode runs visible checks only.)"""
+        return self.options.mode == "grade" or check.visibility == "visible"
+
+    def wanted_any(self, stage: str) -> bool:
+        """Does this run include any check of ``stage``?"""
+        return any(self.wanted(c) for c in self.rubric.stage_checks(stage))  # type: ignore[arg-type]
+
+    def record(self, check_id: str, status: Status, fraction: float, feedback: str, started: float) -> None:
+        """Store a check's result; points are the fraction of its maximum (0 unless passed/partial)."""
+        check = self.rubric.check(check_id)
+        fraction = min(max(fraction, 0.0), 1.0) if status in ("passed", "failed") else 0.0
+        self.results[check_id] = CheckResult(
+            id=check.id, title=check.title, stage=check.stage, visibility=check.visibility, status=status,
+            points=round(check.points * fraction, 2), max_points=check.points, feedback=feedback.strip(),
+            duration_s=round(time.monotonic() - started, 3),
+        )
+
+    def passed(self, check_id: str, feedback: str = "", started: float | None = None) -> None:
+        """Full points."""
+        self.record(check_id, "passed", 1.0, feedback, started or time.monotonic())
+
+    def failed(self, check_id: str, feedback: str, fraction: float = 0.0, started: float | None = None) -> None:
+        """No (or partial) points, with feedback the student can act on."""
+        self.record(check_id, "failed", fraction, feedback, started or time.monotonic())
+
+    def fail_stage(self, stage: str, reason: str) -> None:
+        """Mark every wanted, not yet recorded check of ``stage`` failed with the same reason."""
+        for check in self.rubric.stage_checks(stage):  # type: ignore[arg-type]
+            if self.wanted(check) and check.id not in self.results:
+                self.failed(check.id, reason)
+
+    def skip_stage(self, stage: str, reason: str) -> None:
+        """Mark every wanted, not yet recorded check of ``stage`` skipped (awards nothing)."""
+        for check in self.rubric.stage_checks(stage):  # type: ignore[arg-type]
+            if self.wanted(check) and check.id not in self.results:
+                self.results[check.id] = CheckResult.skipped(check, reason)

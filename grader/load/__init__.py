@@ -1,0 +1,1 @@
+"""Load testing with locust: the locustfile, running it, and reading its results."""

@@ -1,0 +1,38 @@
+"""Keep generated blocks in Markdown files (homework specs, docs) in sync with their single sources.
+
+A block looks like::
+
+    <!-- BEGIN GENERATED: rubric hw1 -->
+    ...generated Markdown...
+    <!-- END GENERATED: rubric hw1 -->
+
+``rubric HW`` renders the rubric table, ``contract HW`` the contract tables.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+from grader.contracts import load_contract, render_contract_markdown
+from grader.rubric import load_rubric, render_rubric_markdown
+
+BLOCK = re.compile(
+    r"(<!-- BEGIN GENERATED: (?P<kind>\w+) (?P<arg>[\w-]+) -->\n)(?P<body>.*?)(<!-- END GENERATED: (?P=kind) (?P=arg) -->)",
+    re.DOTALL,
+)
+
+RENDERERS: dict[str, Callable[[str], str]] = {
+    "rubric": lambda hw: render_rubric_markdown(load_rubric(hw)),
+    "contract": lambda hw: render_contract_markdown(load_contract(hw)),
+}
+
+
+def update_generated_blocks(text: str) -> str:
+    """Return ``text`` with every generated block re-rendered from its source."""
+
+    def replace(match: re.Match[str]) -> str:
+        body = RENDERERS[match["kind"]](match["arg"])
+        return f"{match.group(1)}{body}{match.group(5)}"
+
+    return BLOCK.sub(replace, text)

@@ -1,0 +1,123 @@
+"""Render a report as Markdown (GitHub step summary), JUnit XML and Gradescope ``results.json``."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from xml.etree import ElementTree as ET
+
+from grader.report.model import CheckResult, Report, write_atomically
+
+ICONS = {"passed": "✅", "failed": "❌", "error": "💥", "skipped": "⏭️"}
+FEEDBACK_POLICIES = ("full", "status", "none")
+
+
+def _student_feedback(check: CheckResult, policy: str) -> str:
+    """What a student may read of a check's feedback under the course's hidden-check policy."""
+    if check.visibility == "hidden" and policy != "full":
+        return "" if check.status == "passed" else "hidden check: details are shown to instructors only"
+    return check.feedback
+
+
+def _escape_cell(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", "<br>")
+
+
+def render_markdown(report: Report, audience: str = "instructor", hidden_policy: str = "full") -> str:
+    """A score table plus feedback on every check that did not pass."""
+    policy = "full" if audience == "instructor" else hidden_policy
+    checks = report.checks
+    if policy == "none" and audience != "instructor":
+        checks = [c for c in checks if c.visibility != "hidden"]
+    lines = [
+        f"## {report.homework}: {report.points:g} / {report.max_points:g} points",
+        "",
+        f"Mode: `{report.mode}` · commit `{report.commit[:12]}` · grader {report.grader_version} · "
+        f"isolation: {report.isolation.get('level', '?')}",
+        "",
+        "| | Check | Points | Status |",
+        "|---|---|---:|---|",
+    ]
+    for c in checks:
+        lines.append(f"| {ICONS[c.status]} | `{c.id}` {_escape_cell(c.title)} | {c.points:g} / {c.max_points:g} | {c.status} |")
+    hidden_total = [c for c in report.checks if c.visibility == "hidden"]
+    if policy == "none" and audience != "instructor" and hidden_total:
+        earned = sum(c.points for c in hidden_total)
+        available = sum(c.max_points for c in hidden_total)
+        lines.append(f"| | Hidden checks ({len(hidden_total)}) | {earned:g} / {available:g} | |")
+    problems = [c for c in checks if c.status != "passed"]
+    if problems:
+        lines += ["", "### What to fix", ""]
+        for c in problems:
+            text = _student_feedback(c, policy) if audience != "instructor" else c.feedback
+            if text:
+                lines += [f"<details><summary>{ICONS[c.status]} <code>{c.id}</code>: {c.status}</summary>", "",
+                          "```text", text.strip(), "```", "", "</details>", ""]
+    if report.calibration:
+        cal = report.calibration
+        lines += ["", f"Load thresholds were relative to the calibration service measured in this run: "
+                  f"{cal.get('rps', 0):.1f} RPS, p95 {cal.get('p95_ms', 0):.1f} ms."]
+    notes = report.isolation.get("notes") or []
+    if notes:
+        lines += ["", "Isolation notes: " + "; ".join(notes)]
+    return "\n".join(lines) + "\n"
+
+
+def render_junit(report: Report) -> str:
+    """One JUnit test case per check (skipped checks as ``<skipped>``)."""
+    suite = ET.Element("testsuite", name=f"grader.{report.homework}", tests=str(len(report.checks)),
+                       failures=str(sum(c.status == "failed" for c in report.checks)),
+                       errors=str(sum(c.status == "error" for c in report.checks)),
+                       skipped=str(sum(c.status == "skipped" for c in report.checks)),
+                       time=f"{report.duration_s:.3f}")
+    for c in report.checks:
+        case = ET.SubElement(suite, "testcase", classname=f"{report.homework}.{c.stage}", name=c.id,
+                             time=f"{c.duration_s:.3f}")
+        ET.SubElement(case, "properties").extend(
+            [ET.Element("property", name="points", value=f"{c.points:g}"),
+             ET.Element("property", name="max_points", value=f"{c.max_points:g}")])
+        if c.status in ("failed", "error"):
+            node = ET.SubElement(case, "failure" if c.status == "failed" else "error", message=c.title)
+            node.text = c.feedback
+        elif c.status == "skipped":
+            ET.SubElement(case, "skipped", message=c.feedback)
+    root = ET.Element("testsuites")
+    root.append(suite)
+    ET.indent(root)
+    return ET.tostring(root, encoding="unicode", xml_declaration=True) + "\n"
+
+
+def render_gradescope(report: Report, hidden_policy: str = "full") -> str:
+    """Gradescope's ``results.json``: tests with score, max_score, status, output and visibility."""
+    visibility = {"visible": "visible", "hidden": "after_published" if hidden_policy != "none" else "hidden"}
+    tests = [
+        {
+            "name": f"{c.id}: {c.title}",
+            "number": str(i),
+            "score": c.points,
+            "max_score": c.max_points,
+            "status": "passed" if c.status == "passed" else "failed",
+            "output": c.feedback,
+            "visibility": visibility[c.visibility],
+        }
+        for i, c in enumerate(report.checks, start=1)
+    ]
+    doc = {"score": report.points, "execution_time": round(report.duration_s, 1), "output":
+           f"{report.homework}: {report.points:g} / {report.max_points:g} (grader {report.grader_version})",
+           "visibility": "visible", "stdout_visibility": "hidden", "tests": tests}
+    return json.dumps(doc, indent=2) + "\n"
+
+
+def write_reports(report: Report, outdir: Path, audience: str = "instructor", hidden_policy: str = "full") -> dict[str, Path]:
+    """Write all renderings (each atomically) and return their paths by format."""
+    paths = {
+        "json": outdir / "report.json",
+        "markdown": outdir / "report.md",
+        "junit": outdir / "junit.xml",
+        "gradescope": outdir / "results.json",
+    }
+    write_atomically(paths["json"], json.dumps(report.to_dict(), indent=2) + "\n")
+    write_atomically(paths["markdown"], render_markdown(report, audience, hidden_policy))
+    write_atomically(paths["junit"], render_junit(report))
+    write_atomically(paths["gradescope"], render_gradescope(report, hidden_policy))
+    return paths

@@ -1,0 +1,57 @@
+"""Drain a child's output pipe in a thread, keeping a bounded head and tail."""
+
+from __future__ import annotations
+
+import threading
+from typing import IO
+
+
+class CappedOutput:
+    """Reads a stream to EOF; keeps at most ``cap`` bytes (head + tail) and counts the rest."""
+
+    def __init__(self, stream: IO[bytes], cap: int) -> None:
+        self._stream = stream
+        self._half = max(cap // 2, 1)
+        self._head = bytearray()
+        self._tail = bytearray()
+        self.total_bytes = 0
+        self._thread = threading.Thread(target=self._drain, daemon=True)
+        self._thread.start()
+
+    def _drain(self) -> None:
+        try:
+            while chunk := self._stream.read1(65536):  # type: ignore[attr-defined]
+                self.total_bytes += len(chunk)
+                room = self._half - len(self._head)
+                if room > 0:
+                    self._head += chunk[:room]
+                    chunk = chunk[room:]
+                if chunk:
+                    self._tail += chunk
+                    if len(self._tail) > 2 * self._half:
+                        del self._tail[: len(self._tail) - self._half]
+        except (OSError, ValueError):
+            pass
+
+    def join(self, timeout: float = 5.0) -> None:
+        """Wait for the drain thread (the pipe closes when every writer has exited)."""
+        self._thread.join(timeout)
+
+    @property
+    def truncated(self) -> bool:
+        """True when more was written than kept."""
+        return self.total_bytes > len(self._head) + len(self._tail[-self._half :])
+
+    def text(self) -> str:
+        """The kept output, with a marker where the middle was dropped."""
+        tail = bytes(self._tail[-self._half :])
+        if self.truncated:
+            dropped = self.total_bytes - len(self._head) - len(tail)
+            body = bytes(self._head) + f"\n[... {dropped} bytes of output dropped ...]\n".encode() + tail
+        else:
+            body = bytes(self._head) + tail
+        return body.decode("utf-8", "replace")
+
+    def last_lines(self, n: int = 15) -> str:
+        """The last ``n`` lines of the kept output (for feedback)."""
+        return "\n".join(self.text().rstrip().splitlines()[-n:])

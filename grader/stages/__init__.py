@@ -1,0 +1,1 @@
+"""The grading stages, in order: install, static, tests, hidden, load."""

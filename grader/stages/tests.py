@@ -1,0 +1,99 @@
+"""Tests stage: the course's public tests (from the grader's pristine copy) and the student's own tests."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import time
+
+from grader.grading.context import GradeContext
+from grader.sandbox.limits import Limits
+from grader.stages.junit import TestCounts, read_junit, reconcile
+
+TESTS_TIMEOUT_S = 300
+
+
+def prepare_public_tests(ctx: GradeContext) -> None:
+    """Assemble the pristine public tests: the suite's ``public/`` files plus the contract."""
+    source = ctx.rubric.directory / "public"
+    target = ctx.sandbox.public
+    if target.exists():
+        shutil.rmtree(target)
+    shutil.copytree(source, target, ignore=shutil.ignore_patterns("__pycache__"))
+    (target / "contract.json").write_text(json.dumps(ctx.contract, indent=2) + "\n")
+    # An explicit, empty ini: the submission's own pytest configuration (addopts, plugins) is not used.
+    (target / "pytest.ini").write_text("[pytest]\n")
+
+
+def _summary(counts: TestCounts) -> str:
+    text = f"{counts.passed} passed, {counts.failed} failed, {counts.skipped} skipped"
+    if counts.failures:
+        text += "\nFailing tests:\n- " + "\n- ".join(counts.failures[:15])
+    return text
+
+
+def _has_pytest(ctx: GradeContext) -> bool:
+    return (ctx.sandbox.venv / "bin" / "pytest").exists()
+
+
+def run_public_tests(ctx: GradeContext) -> None:
+    """``tests.public``: points in proportion to passed public tests."""
+    started = time.monotonic()
+    box = ctx.sandbox
+    prepare_public_tests(ctx)
+    junit = box.results / "public.xml"
+    junit.unlink(missing_ok=True)
+    argv = [str(box.venv / "bin" / "python"), "-I", "-m", "pytest", "--noconftest", "-p", "no:cacheprovider",
+            "-c", str(box.public / "pytest.ini"), "--rootdir", str(box.public), "-q", f"--junitxml={junit}",
+            str(box.public)]
+    env = box.env({"PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1", "SUBMISSION_ROOT": str(box.src)})
+    result = box.run(argv, env=env, limits=Limits().with_wall(TESTS_TIMEOUT_S))
+    counts = reconcile(read_junit(junit), result.returncode)
+    if result.timed_out:
+        ctx.failed("tests.public", f"the public tests timed out after {TESTS_TIMEOUT_S} s", started=started)
+    elif not counts.readable or counts.total == 0:
+        ctx.failed("tests.public", f"the public tests did not run:\n{result.tail(20)}", started=started)
+    elif counts.failed == 0 and counts.passed == counts.total:
+        ctx.passed("tests.public", _summary(counts), started=started)
+    else:
+        ctx.failed("tests.public", _summary(counts), fraction=counts.passed / counts.total, started=started)
+
+
+def run_student_tests(ctx: GradeContext) -> None:
+    """``tests.student``: your suite passes and has at least ``min_student_tests`` tests."""
+    started = time.monotonic()
+    box = ctx.sandbox
+    minimum = int(ctx.thresholds.get("min_student_tests", 1))
+    junit = box.results / "student.xml"
+    junit.unlink(missing_ok=True)
+    argv = [str(box.venv / "bin" / "python"), "-m", "pytest", "-p", "no:cacheprovider", "-q",
+            "--ignore=tests/public", f"--junitxml={junit}"]
+    result = box.run(argv, limits=Limits().with_wall(TESTS_TIMEOUT_S))
+    counts = reconcile(read_junit(junit), result.returncode)
+    if result.timed_out:
+        ctx.failed("tests.student", f"your tests timed out after {TESTS_TIMEOUT_S} s", started=started)
+    elif result.returncode == 5 or (counts.readable and counts.total == 0):
+        ctx.failed("tests.student", "pytest collected no tests outside tests/public", started=started)
+    elif not counts.readable:
+        ctx.failed("tests.student", f"pytest did not produce results:\n{result.tail(20)}", started=started)
+    elif counts.failed == 0 and counts.passed >= minimum:
+        ctx.passed("tests.student", _summary(counts), started=started)
+    else:
+        note = "" if counts.passed + counts.failed >= minimum else f"\nAt least {minimum} tests are expected."
+        ctx.failed("tests.student", _summary(counts) + note,
+                   fraction=counts.passed / max(counts.total, minimum), started=started)
+
+
+def run_tests(ctx: GradeContext) -> None:
+    """Both test checks, or a clear reason why they cannot run."""
+    if not ctx.installed:
+        ctx.fail_stage("tests", "not run: the environment did not install (see install.environment)")
+        return
+    if not _has_pytest(ctx):
+        ctx.fail_stage("tests", "pytest is not installed in your environment: add it to the `dev` dependency "
+                                "group (`uv add --dev pytest`) and commit uv.lock")
+        return
+    ctx.progress("tests: public tests")
+    run_public_tests(ctx)
+    ctx.progress("tests: your tests")
+    run_student_tests(ctx)

@@ -41,7 +41,9 @@ def read_submissions_file(path: Path) -> list[SubmissionRef]:
     for number, row in enumerate(rows, start=2):
         student, repo = (row.get("student_id") or "").strip(), (row.get("repository") or "").strip()
         if not SAFE_ID.match(student) or not repo:
-            raise UsageError(f"{path}:{number}: need a student_id (letters, digits, ._@-) and a repository")
+            raise UsageError(
+                f"{path}:{number}: need a student_id (letters, digits, ._@-) and a repository"
+            )
         refs.append(SubmissionRef(student, repo, (row.get("ref") or "").strip()))
     if len({r.student_id for r in refs}) != len(refs):
         raise UsageError(f"{path}: duplicate student_id")
@@ -55,16 +57,31 @@ def fetch(ref: SubmissionRef, into: Path) -> Path:
         return local
     target = into / ref.student_id
     git = ["git", "-c", "core.hooksPath=/dev/null", "-c", "protocol.file.allow=always"]
-    subprocess.run([*git, "clone", "--quiet", ref.repository, str(target)], check=True, capture_output=True,
-                   timeout=300)
+    subprocess.run(
+        [*git, "clone", "--quiet", ref.repository, str(target)],
+        check=True,
+        capture_output=True,
+        timeout=300,
+    )
     if ref.ref:
-        subprocess.run([*git, "-C", str(target), "checkout", "--quiet", ref.ref], check=True, capture_output=True,
-                       timeout=60)
+        subprocess.run(
+            [*git, "-C", str(target), "checkout", "--quiet", ref.ref],
+            check=True,
+            capture_output=True,
+            timeout=60,
+        )
     return target
 
 
-def run_batch(homework: str, refs: list[SubmissionRef], out_dir: Path, options: Options, jobs: int,
-              progress: Callable[[str], None], hidden_policy: str = "full") -> list[dict[str, str]]:
+def run_batch(
+    homework: str,
+    refs: list[SubmissionRef],
+    out_dir: Path,
+    options: Options,
+    jobs: int,
+    progress: Callable[[str], None],
+    hidden_policy: str = "full",
+) -> list[dict[str, str]]:
     """Grade every submission (``jobs`` at a time), write per-student reports and the gradebook CSV."""
     if options.mode == "grade" and not options.skip_load:
         _calibrate_once(homework, options, progress)
@@ -77,15 +94,28 @@ def run_batch(homework: str, refs: list[SubmissionRef], out_dir: Path, options: 
             except (subprocess.SubprocessError, OSError) as exc:
                 progress(f"{ref.student_id}: could not fetch {ref.repository}")
                 detail = getattr(exc, "stderr", b"") or b""
-                message = detail.decode(errors="replace").strip().splitlines()[-1:] or [type(exc).__name__]
+                message = detail.decode(errors="replace").strip().splitlines()[-1:] or [
+                    type(exc).__name__
+                ]
                 return gradebook_row(None, ref.student_id, homework, ref.repository, message[0])
-            report: Report = grade_submission(homework, source, options=options, student_id=ref.student_id,
-                                              repository=ref.repository, report_dir=out_dir,
-                                              progress=lambda m: progress(f"{ref.student_id}: {m}"))
+            report: Report = grade_submission(
+                homework,
+                source,
+                options=options,
+                student_id=ref.student_id,
+                repository=ref.repository,
+                report_dir=out_dir,
+                progress=lambda m: progress(f"{ref.student_id}: {m}"),
+            )
         paths = write_reports(report, out_dir / ref.student_id, "instructor", hidden_policy)
         progress(f"{ref.student_id}: {report.points:g} / {report.max_points:g}")
-        return gradebook_row(report, ref.student_id, homework, ref.repository,
-                             report_path=str(paths["json"].relative_to(out_dir)))
+        return gradebook_row(
+            report,
+            ref.student_id,
+            homework,
+            ref.repository,
+            report_path=str(paths["json"].relative_to(out_dir)),
+        )
 
     with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
         rows = list(pool.map(one, refs))
@@ -106,4 +136,6 @@ def _calibrate_once(homework: str, options: Options, progress: Callable[[str], N
         return
     progress("calibration service: measuring once for this batch")
     customers = [row["customer"] for row in load_holdout(rubric.directory.parent)[:200]]
-    measure_calibration(detect_isolation(), profile_from(rubric.thresholds, options.load_seconds), customers)
+    measure_calibration(
+        detect_isolation(), profile_from(rubric.thresholds, options.load_seconds), customers
+    )

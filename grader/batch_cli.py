@@ -15,9 +15,15 @@ from grader.grading.context import Options
 @app.command()
 def batch(
     homework: HomeworkArg,
-    paths: Annotated[list[str] | None, typer.Argument(help="Submission directories (student id = dir name).")] = None,
-    submissions: Annotated[Path | None, typer.Option(help="CSV: student_id,repository,ref.")] = None,
-    out_dir: Annotated[Path, typer.Option("--out", help="Where reports and the gradebook go.")] = Path("grades"),
+    paths: Annotated[
+        list[str] | None, typer.Argument(help="Submission directories (student id = dir name).")
+    ] = None,
+    submissions: Annotated[
+        Path | None, typer.Option(help="CSV: student_id,repository,ref.")
+    ] = None,
+    out_dir: Annotated[
+        Path, typer.Option("--out", help="Where reports and the gradebook go.")
+    ] = Path("grades"),
     jobs: Annotated[int, typer.Option(min=1, max=16, help="Submissions graded at once.")] = 2,
     suites: SuitesOpt = None,
     load_seconds: LoadSecondsOpt = None,
@@ -39,10 +45,56 @@ def batch(
         raise UsageError("two submissions share a student id (directory name)")
     report, finish = make_progress(f"batch {homework}", err)
     try:
-        rows = run_batch(homework, refs, out_dir, Options("grade", load_seconds, skip_load, suites), jobs, report)
+        rows = run_batch(
+            homework, refs, out_dir, Options("grade", load_seconds, skip_load, suites), jobs, report
+        )
     finally:
         finish()
     for row in rows:
-        out.print(f"{row['student_id']:<24} {row['points']:>6} / {row['max_points'] or '-':<6} {row['status']}",
-                  markup=False, highlight=False)
+        out.print(
+            f"{row['student_id']:<24} {row['points']:>6} / {row['max_points'] or '-':<6} {row['status']}",
+            markup=False,
+            highlight=False,
+        )
     err.print(f"gradebook: {out_dir / f'gradebook-{homework}.csv'}")
+
+
+@app.command()
+def collect(
+    homework: HomeworkArg,
+    reports_dir: Annotated[
+        Path, typer.Argument(help="Directory holding <student>/report.json files.")
+    ],
+    out_path: Annotated[Path, typer.Option("--out", help="The gradebook CSV to write.")] = Path(
+        "gradebook.csv"
+    ),
+) -> None:
+    """Build a homework gradebook CSV from JSON reports (e.g. the regrade workflow's artifacts)."""
+    import json
+
+    from grader.gradebook import gradebook_row, write_gradebook
+    from grader.report.model import Report
+
+    if not reports_dir.is_dir():
+        raise UsageError(f"not a directory: {reports_dir}")
+    rows = []
+    for path in sorted(reports_dir.rglob("report.json")):
+        try:
+            report = Report.from_dict(json.loads(path.read_text()))
+        except (OSError, ValueError, TypeError, KeyError) as exc:
+            raise UsageError(f"unreadable report {path}: {exc}") from exc
+        if report.homework != homework:
+            continue
+        rows.append(
+            gradebook_row(
+                report,
+                report.student_id,
+                homework,
+                report.repository,
+                report_path=str(path.relative_to(reports_dir)),
+            )
+        )
+    if not rows:
+        raise UsageError(f"no {homework} reports under {reports_dir}")
+    write_gradebook(out_path, rows)
+    err.print(f"gradebook with {len(rows)} students: {out_path}")

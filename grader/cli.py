@@ -19,34 +19,76 @@ from grader.grading.context import Options
 from grader.report.model import Report
 from grader.report.render import write_reports
 
-app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
-                  help="Grade mlops-course homework submissions.")
+app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    help="Grade mlops-course homework submissions.",
+)
 out = Console()
 err = Console(stderr=True)
 
 HomeworkArg = Annotated[str, typer.Argument(help="Homework id, e.g. hw1.")]
-PathArg = Annotated[str, typer.Argument(help="The submission directory (a checkout of the student repository).")]
-OutOpt = Annotated[Path | None, typer.Option("--out", help="Directory for report.json/.md, junit.xml, results.json.")]
-SuitesOpt = Annotated[Path | None, typer.Option("--suites", envvar="GRADER_SUITES_DIR",
-                                                help="A private suites location (default: the shipped suites).")]
-LoadSecondsOpt = Annotated[float | None, typer.Option("--load-seconds", help="Override the load window length.")]
-SkipLoadOpt = Annotated[bool, typer.Option("--skip-load", help="Do not run the load stage (reported as skipped).")]
-FailUnderOpt = Annotated[float | None, typer.Option("--fail-under", help="Exit 1 when the score (in %) is below.")]
+PathArg = Annotated[
+    str, typer.Argument(help="The submission directory (a checkout of the student repository).")
+]
+OutOpt = Annotated[
+    Path | None,
+    typer.Option("--out", help="Directory for report.json/.md, junit.xml, results.json."),
+]
+SuitesOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--suites",
+        envvar="GRADER_SUITES_DIR",
+        help="A private suites location (default: the shipped suites).",
+    ),
+]
+LoadSecondsOpt = Annotated[
+    float | None, typer.Option("--load-seconds", help="Override the load window length.")
+]
+SkipLoadOpt = Annotated[
+    bool, typer.Option("--skip-load", help="Do not run the load stage (reported as skipped).")
+]
+FailUnderOpt = Annotated[
+    float | None, typer.Option("--fail-under", help="Exit 1 when the score (in %) is below.")
+]
 
 
 def score_table(report: Report, audience: str = "instructor") -> Table:
     """The score table printed after grading."""
-    table = Table(title=f"{report.homework} — {report.student_id}: {report.points:g} / {report.max_points:g}")
-    for name, justify in (("Check", "left"), ("Stage", "left"), ("Points", "right"), ("Status", "left")):
+    table = Table(
+        title=f"{report.homework} — {report.student_id}: {report.points:g} / {report.max_points:g}"
+    )
+    for name, justify in (
+        ("Check", "left"),
+        ("Stage", "left"),
+        ("Points", "right"),
+        ("Status", "left"),
+    ):
         table.add_column(name, justify=justify)  # type: ignore[arg-type]
     for c in report.checks:
-        colour = {"passed": "green", "failed": "red", "error": "magenta", "skipped": "yellow"}[c.status]
-        table.add_row(c.id, c.stage, f"{c.points:g}/{c.max_points:g}", f"[{colour}]{c.status}[/{colour}]")
+        colour = {"passed": "green", "failed": "red", "error": "magenta", "skipped": "yellow"}[
+            c.status
+        ]
+        table.add_row(
+            c.id, c.stage, f"{c.points:g}/{c.max_points:g}", f"[{colour}]{c.status}[/{colour}]"
+        )
     return table
 
 
-def _grade(mode: str, homework: str, path: str, out_dir: Path | None, suites: Path | None, load_seconds: float | None,
-           skip_load: bool, fail_under: float | None, student_id: str, as_json: bool) -> None:
+def _grade(
+    mode: str,
+    homework: str,
+    path: str,
+    out_dir: Path | None,
+    suites: Path | None,
+    load_seconds: float | None,
+    skip_load: bool,
+    fail_under: float | None,
+    student_id: str,
+    as_json: bool,
+) -> None:
     from grader.course import load_course_config
     from grader.grading.pipeline import grade_submission
     from grader.progress import make_progress
@@ -56,8 +98,14 @@ def _grade(mode: str, homework: str, path: str, out_dir: Path | None, suites: Pa
     course = load_course_config()
     report_progress, finish = make_progress(f"{homework} {source.name}", err)
     try:
-        report = grade_submission(homework, source, options=Options(mode, load_seconds, skip_load, suites),
-                                  student_id=student_id, report_dir=out_dir, progress=report_progress)
+        report = grade_submission(
+            homework,
+            source,
+            options=Options(mode, load_seconds, skip_load, suites),
+            student_id=student_id,
+            report_dir=out_dir,
+            progress=report_progress,
+        )
     finally:
         finish()
     audience = "instructor" if mode == "grade" else "student"
@@ -75,34 +123,76 @@ def _grade(mode: str, homework: str, path: str, out_dir: Path | None, suites: Pa
 
 
 @app.command()
-def grade(homework: HomeworkArg, path: PathArg, out_dir: OutOpt = None, suites: SuitesOpt = None,
-          load_seconds: LoadSecondsOpt = None, skip_load: SkipLoadOpt = False, fail_under: FailUnderOpt = None,
-          student_id: Annotated[str, typer.Option(help="Student id for the report.")] = "",
-          as_json: Annotated[bool, typer.Option("--json", help="Print the JSON report instead of the table.")] = False,
-          ) -> None:
+def grade(
+    homework: HomeworkArg,
+    path: PathArg,
+    out_dir: OutOpt = None,
+    suites: SuitesOpt = None,
+    load_seconds: LoadSecondsOpt = None,
+    skip_load: SkipLoadOpt = False,
+    fail_under: FailUnderOpt = None,
+    student_id: Annotated[str, typer.Option(help="Student id for the report.")] = "",
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print the JSON report instead of the table.")
+    ] = False,
+) -> None:
     """Grade a submission with ALL checks (the authoritative, instructor grade)."""
-    _grade("grade", homework, path, out_dir, suites, load_seconds, skip_load, fail_under, student_id, as_json)
+    _grade(
+        "grade",
+        homework,
+        path,
+        out_dir,
+        suites,
+        load_seconds,
+        skip_load,
+        fail_under,
+        student_id,
+        as_json,
+    )
 
 
 @app.command()
-def check(homework: HomeworkArg, path: PathArg = ".", out_dir: OutOpt = None, suites: SuitesOpt = None,
-          load_seconds: LoadSecondsOpt = None, skip_load: SkipLoadOpt = False, fail_under: FailUnderOpt = None,
-          as_json: Annotated[bool, typer.Option("--json", help="Print the JSON report instead of the table.")] = False,
-          ) -> None:
+def check(
+    homework: HomeworkArg,
+    path: PathArg = ".",
+    out_dir: OutOpt = None,
+    suites: SuitesOpt = None,
+    load_seconds: LoadSecondsOpt = None,
+    skip_load: SkipLoadOpt = False,
+    fail_under: FailUnderOpt = None,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print the JSON report instead of the table.")
+    ] = False,
+) -> None:
     """Self-check a submission with the visible checks only (what students and their CI run)."""
-    _grade("check", homework, path, out_dir, suites, load_seconds, skip_load, fail_under, "", as_json)
+    _grade(
+        "check", homework, path, out_dir, suites, load_seconds, skip_load, fail_under, "", as_json
+    )
 
 
 @app.command()
-def rubric(homework: HomeworkArg, suites: SuitesOpt = None,
-           fmt: Annotated[str, typer.Option("--format", help="markdown or json")] = "markdown") -> None:
+def rubric(
+    homework: HomeworkArg,
+    suites: SuitesOpt = None,
+    fmt: Annotated[str, typer.Option("--format", help="markdown or json")] = "markdown",
+) -> None:
     """Print a homework's rubric."""
     from grader.rubric import load_rubric, render_rubric_markdown
 
     loaded = load_rubric(homework, suites)
     if fmt == "json":
-        print(json.dumps({"homework": loaded.homework, "title": loaded.title, "max_points": loaded.max_points,
-                          "thresholds": loaded.thresholds, "checks": [c.__dict__ for c in loaded.checks]}, indent=2))
+        print(
+            json.dumps(
+                {
+                    "homework": loaded.homework,
+                    "title": loaded.title,
+                    "max_points": loaded.max_points,
+                    "thresholds": loaded.thresholds,
+                    "checks": [c.__dict__ for c in loaded.checks],
+                },
+                indent=2,
+            )
+        )
     elif fmt == "markdown":
         print(render_rubric_markdown(loaded), end="")
     else:

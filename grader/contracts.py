@@ -36,7 +36,9 @@ def render_contract_markdown(contract: dict[str, Any]) -> str:
     for ep in contract["endpoints"]:
         request = ref_name(ep["request"]) if "request" in ep else "—"
         responses = ", ".join(f"{code} `{ref_name(ref)}`" for code, ref in ep["responses"].items())
-        lines.append(f"| `{ep['method']}` | `{ep['path']}` | {request} | {responses} | {ep['summary']} |")
+        lines.append(
+            f"| `{ep['method']}` | `{ep['path']}` | {request} | {responses} | {ep['summary']} |"
+        )
     lines += ["", "| Limit | Value |", "|---|---|"]
     lines += [f"| `{key}` | {value} |" for key, value in contract["limits"].items()]
     customer = contract["$defs"]["Customer"]

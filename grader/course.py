@@ -40,14 +40,20 @@ def load_course_config(path: Path | None = None) -> CourseConfig:
         deadlines = {hw: dt.datetime.fromisoformat(v) for hw, v in raw.get("deadlines", {}).items()}
         feedback = raw.get("feedback", {}).get("hidden_checks", "status")
         if feedback not in ("full", "status", "none"):
-            raise ValueError(f"feedback.hidden_checks must be full, status or none, not {feedback!r}")
+            raise ValueError(
+                f"feedback.hidden_checks must be full, status or none, not {feedback!r}"
+            )
         if any(d.tzinfo is None for d in deadlines.values()):
             raise ValueError("deadlines need a timezone offset")
         return CourseConfig(
-            name=raw["course"]["name"], repository=raw["course"]["repository"],
-            grader_ref=raw["course"].get("grader_ref", "main"), scale=float(raw["grade"]["scale"]),
-            rounding=int(raw["grade"]["rounding"]), weights={k: float(v) for k, v in raw["grade"]["weights"].items()},
-            hidden_feedback=feedback, deadlines=deadlines,
+            name=raw["course"]["name"],
+            repository=raw["course"]["repository"],
+            grader_ref=raw["course"].get("grader_ref", "main"),
+            scale=float(raw["grade"]["scale"]),
+            rounding=int(raw["grade"]["rounding"]),
+            weights={k: float(v) for k, v in raw["grade"]["weights"].items()},
+            hidden_feedback=feedback,
+            deadlines=deadlines,
             grace_minutes=float(raw["late_policy"]["grace_minutes"]),
             penalty_per_day=float(raw["late_policy"]["penalty_per_day"]),
             max_days_late=int(raw["late_policy"]["max_days_late"]),

@@ -64,14 +64,18 @@ def read_adjustments(path: Path | None, homeworks: list[str]) -> list[Adjustment
         except ValueError as exc:
             raise UsageError(f"{path}:{number}: points must be a number") from exc
         if target not in [*homeworks, "final"] or not (row.get("student_id") or "").strip():
-            raise UsageError(f"{path}:{number}: need student_id and homework in {', '.join([*homeworks, 'final'])}")
+            raise UsageError(
+                f"{path}:{number}: need student_id and homework in {', '.join([*homeworks, 'final'])}"
+            )
         if not (row.get("reason") or "").strip():
             raise UsageError(f"{path}:{number}: every adjustment needs a reason")
         out.append(Adjustment(row["student_id"].strip(), target, points, row["reason"].strip()))
     return out
 
 
-def compute_final(gradebooks: dict[str, Path], config: CourseConfig, adjustments: list[Adjustment]) -> list[dict]:
+def compute_final(
+    gradebooks: dict[str, Path], config: CourseConfig, adjustments: list[Adjustment]
+) -> list[dict]:
     """One row per student with per-homework details and the final grade."""
     per_hw: dict[str, dict[str, dict[str, str]]] = {}
     for hw, path in gradebooks.items():
@@ -81,7 +85,9 @@ def compute_final(gradebooks: dict[str, Path], config: CourseConfig, adjustments
             per_hw[hw] = {row["student_id"]: row for row in read_gradebook(path)}
         except (OSError, KeyError) as exc:
             raise UsageError(f"cannot read gradebook {path}: {exc}") from exc
-    students = sorted({s for rows in per_hw.values() for s in rows} | {a.student_id for a in adjustments})
+    students = sorted(
+        {s for rows in per_hw.values() for s in rows} | {a.student_id for a in adjustments}
+    )
     table = []
     for student in students:
         row: dict = {"student_id": student}
@@ -94,15 +100,30 @@ def compute_final(gradebooks: dict[str, Path], config: CourseConfig, adjustments
             extra = [a for a in adjustments if a.student_id == student and a.target == hw]
             points += sum(a.points for a in extra)
             notes += [f"{hw} {a.points:+g}: {a.reason}" for a in extra]
-            late = days_late(record.get("submitted_at", "") if record else "", config.deadlines[hw],
-                             config.grace_minutes) if hw in config.deadlines else 0
-            fraction = min(max(points / maximum, 0.0), 1.0) * late_factor(late, config) if maximum else 0.0
+            late = (
+                days_late(
+                    record.get("submitted_at", "") if record else "",
+                    config.deadlines[hw],
+                    config.grace_minutes,
+                )
+                if hw in config.deadlines
+                else 0
+            )
+            fraction = (
+                min(max(points / maximum, 0.0), 1.0) * late_factor(late, config) if maximum else 0.0
+            )
             if late:
                 notes.append(f"{hw} {late} day(s) late")
             if record is None:
                 notes.append(f"{hw} missing")
-            row.update({f"{hw}_points": round(points, 2), f"{hw}_max": maximum, f"{hw}_days_late": late,
-                        f"{hw}_score": round(fraction, 4)})
+            row.update(
+                {
+                    f"{hw}_points": round(points, 2),
+                    f"{hw}_max": maximum,
+                    f"{hw}_days_late": late,
+                    f"{hw}_score": round(fraction, 4),
+                }
+            )
             total += weight * fraction
         final = total * config.scale
         extra_final = [a for a in adjustments if a.student_id == student and a.target == "final"]

@@ -13,10 +13,18 @@ from grader.errors import UsageError
 
 @app.command()
 def final(
-    gradebooks: Annotated[list[str], typer.Argument(help="HW=PATH pairs, e.g. hw1=grades/gradebook-hw1.csv.")],
-    adjustments: Annotated[Path | None, typer.Option(help="CSV: student_id,homework,points,reason.")] = None,
-    course_config: Annotated[Path | None, typer.Option(help="Course config (default: the shipped one).")] = None,
-    out_path: Annotated[Path, typer.Option("--out", help="The final gradebook CSV.")] = Path("final-grades.csv"),
+    gradebooks: Annotated[
+        list[str], typer.Argument(help="HW=PATH pairs, e.g. hw1=grades/gradebook-hw1.csv.")
+    ],
+    adjustments: Annotated[
+        Path | None, typer.Option(help="CSV: student_id,homework,points,reason.")
+    ] = None,
+    course_config: Annotated[
+        Path | None, typer.Option(help="Course config (default: the shipped one).")
+    ] = None,
+    out_path: Annotated[Path, typer.Option("--out", help="The final gradebook CSV.")] = Path(
+        "final-grades.csv"
+    ),
 ) -> None:
     """Apply the course formula, lateness and TA adjustments; write the final gradebook CSV."""
     from grader.course import load_course_config
@@ -32,8 +40,11 @@ def final(
     homeworks = list(config.weights)
     table = compute_final(pairs, config, read_adjustments(adjustments, homeworks))
     write_final(out_path, table, homeworks)
-    out.print(f"formula: final = {config.scale:g} * ({config.formula()}); perfect record = "
-              f"{config.scale * sum(config.weights.values()):g}", markup=False)
+    out.print(
+        f"formula: final = {config.scale:g} * ({config.formula()}); perfect record = "
+        f"{config.scale * sum(config.weights.values()):g}",
+        markup=False,
+    )
     for row in table:
         out.print(f"{row['student_id']:<24} {row['final']}", markup=False, highlight=False)
     err.print(f"final gradebook: {out_path}")

@@ -8,22 +8,55 @@ from pathlib import Path
 
 from grader.report.model import Report, write_atomically
 
-COLUMNS = ["student_id", "homework", "repository", "commit", "submitted_at", "points", "max_points", "percent",
-           "status", "report"]
+COLUMNS = [
+    "student_id",
+    "homework",
+    "repository",
+    "commit",
+    "submitted_at",
+    "points",
+    "max_points",
+    "percent",
+    "status",
+    "report",
+]
 
 
-def gradebook_row(report: Report | None, student_id: str, homework: str, repository: str, problem: str = "",
-                  report_path: str = "") -> dict[str, str]:
+def gradebook_row(
+    report: Report | None,
+    student_id: str,
+    homework: str,
+    repository: str,
+    problem: str = "",
+    report_path: str = "",
+) -> dict[str, str]:
     """A row for a graded report, or for a submission that could not be fetched (``problem``)."""
     if report is None:
-        return {"student_id": student_id, "homework": homework, "repository": repository, "commit": "",
-                "submitted_at": "", "points": "0", "max_points": "", "percent": "0", "status": f"error: {problem}",
-                "report": ""}
+        return {
+            "student_id": student_id,
+            "homework": homework,
+            "repository": repository,
+            "commit": "",
+            "submitted_at": "",
+            "points": "0",
+            "max_points": "",
+            "percent": "0",
+            "status": f"error: {problem}",
+            "report": "",
+        }
     percent = 100 * report.points / report.max_points if report.max_points else 0.0
-    return {"student_id": student_id, "homework": homework, "repository": repository, "commit": report.commit,
-            "submitted_at": report.submitted_at or "", "points": f"{report.points:g}",
-            "max_points": f"{report.max_points:g}", "percent": f"{percent:.2f}", "status": "graded",
-            "report": report_path}
+    return {
+        "student_id": student_id,
+        "homework": homework,
+        "repository": repository,
+        "commit": report.commit,
+        "submitted_at": report.submitted_at or "",
+        "points": f"{report.points:g}",
+        "max_points": f"{report.max_points:g}",
+        "percent": f"{percent:.2f}",
+        "status": "graded",
+        "report": report_path,
+    }
 
 
 def write_gradebook(path: Path, rows: list[dict[str, str]]) -> None:

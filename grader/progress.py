@@ -9,7 +9,9 @@ from collections.abc import Callable
 from rich.console import Console
 
 
-def make_progress(label: str, console: Console | None = None) -> tuple[Callable[[str], None], Callable[[], None]]:
+def make_progress(
+    label: str, console: Console | None = None
+) -> tuple[Callable[[str], None], Callable[[], None]]:
     """(report(message), finish()) for one job; live on a TTY, line-per-event otherwise."""
     console = console or Console(stderr=True)
     start = time.monotonic()

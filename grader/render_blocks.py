@@ -36,3 +36,35 @@ def update_generated_blocks(text: str) -> str:
         return f"{match.group(1)}{body}{match.group(5)}"
 
     return BLOCK.sub(replace, text)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m grader.render_blocks [--check] [FILES]``: rewrite (or verify) generated blocks."""
+    import argparse
+    from pathlib import Path
+
+    parser = argparse.ArgumentParser(description="Re-render generated Markdown blocks.")
+    parser.add_argument("--check", action="store_true", help="fail if any file is out of date")
+    parser.add_argument("files", nargs="*", type=Path)
+    args = parser.parse_args(argv)
+    root = Path(__file__).resolve().parent.parent
+    files = args.files or sorted(root.glob("homework/*/README.md"))
+    stale = []
+    for path in files:
+        text = path.read_text()
+        fresh = update_generated_blocks(text)
+        if fresh != text:
+            stale.append(path)
+            if not args.check:
+                path.write_text(fresh)
+    if stale and args.check:
+        print(
+            "out of date (run `uv run python -m grader.render_blocks`): "
+            + ", ".join(map(str, stale))
+        )
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -11,7 +11,7 @@ from typing import TypeVar
 import httpx
 
 from grader.sandbox import netns
-from grader.sandbox.limits import Limits
+from grader.sandbox.limits import DEFAULT_LIMITS, Limits
 from grader.sandbox.runner import RunningProcess, Sandbox
 from grader.submission import fill_placeholders
 
@@ -56,8 +56,13 @@ class StartupError(Exception):
     """The service never became healthy; the message is feedback for the student."""
 
 
-def start_service(box: Sandbox, serve: list[str], startup_timeout: float, limits: Limits = Limits(),
-                  env_extra: dict[str, str] | None = None) -> Service:
+def start_service(
+    box: Sandbox,
+    serve: list[str],
+    startup_timeout: float,
+    limits: Limits = DEFAULT_LIMITS,
+    env_extra: dict[str, str] | None = None,
+) -> Service:
     """Start ``serve`` (placeholders filled) and poll ``/health`` until 200, death or the timeout."""
     port = NETNS_PORT if box.netns else free_port()
     argv = fill_placeholders(serve, HOST, port)
@@ -89,7 +94,9 @@ def start_service(box: Sandbox, serve: list[str], startup_timeout: float, limits
     if problem:
         process.stop()
         output = process.output.last_lines(20)
-        hint = (f"\nThe grader started `{' '.join(argv)}` and expected it to listen on {HOST}:{port} "
-                "(the {port} placeholder / $PORT). A hard-coded port or host is a common cause.")
+        hint = (
+            f"\nThe grader started `{' '.join(argv)}` and expected it to listen on {HOST}:{port} "
+            "(the {port} placeholder / $PORT). A hard-coded port or host is a common cause."
+        )
         raise StartupError(problem + hint + (f"\nLast output:\n{output}" if output else ""))
     return service

@@ -34,7 +34,9 @@ def export_starter(
     homework: HomeworkArg,
     dest: Annotated[Path, typer.Argument(help="New directory for the template repository.")],
     course_root: Annotated[Path, typer.Option(help="The course checkout.")] = PACKAGE_DIR.parent,
-    course_config: Annotated[Path | None, typer.Option(help="Course config (repository and ref).")] = None,
+    course_config: Annotated[
+        Path | None, typer.Option(help="Course config (repository and ref).")
+    ] = None,
 ) -> None:
     """Copy the starter and write its caller workflow pointing at the configured course repository."""
     from grader.course import load_course_config
@@ -47,5 +49,7 @@ def export_starter(
     workflow = dest / ".github" / "workflows" / "grade.yml"
     workflow.parent.mkdir(parents=True, exist_ok=True)
     workflow.write_text(render_caller_workflow(homework, config.repository, config.grader_ref))
-    err.print(f"{homework} starter exported to {dest}; push it as a template repository (e.g. for GitHub "
-              "Classroom)")
+    err.print(
+        f"{homework} starter exported to {dest}; push it as a template repository (e.g. for GitHub "
+        "Classroom)"
+    )

@@ -12,7 +12,16 @@ from pathlib import Path
 
 from grader.errors import UsageError
 
-IGNORED_DIRS = {".git", ".venv", "venv", "__pycache__", ".pytest_cache", ".ruff_cache", "node_modules", ".mypy_cache"}
+IGNORED_DIRS = {
+    ".git",
+    ".venv",
+    "venv",
+    "__pycache__",
+    ".pytest_cache",
+    ".ruff_cache",
+    "node_modules",
+    ".mypy_cache",
+}
 MAX_COPY_BYTES = 300 * 1024 * 1024
 MAX_FILES = 20_000
 
@@ -35,11 +44,24 @@ def git_identity(path: Path) -> tuple[str, str | None]:
 
     Runs git with hooks and fsmonitor disabled: the repository's own config must not run code.
     """
-    base = ["git", "-c", "core.fsmonitor=false", "-c", "core.hooksPath=/dev/null", "-c", "safe.directory=*",
-            "-C", str(path)]
+    base = [
+        "git",
+        "-c",
+        "core.fsmonitor=false",
+        "-c",
+        "core.hooksPath=/dev/null",
+        "-c",
+        "safe.directory=*",
+        "-C",
+        str(path),
+    ]
     try:
-        sha = subprocess.run(base + ["rev-parse", "HEAD"], capture_output=True, text=True, timeout=20)
-        when = subprocess.run(base + ["log", "-1", "--format=%cI"], capture_output=True, text=True, timeout=20)
+        sha = subprocess.run(
+            base + ["rev-parse", "HEAD"], capture_output=True, text=True, timeout=20
+        )
+        when = subprocess.run(
+            base + ["log", "-1", "--format=%cI"], capture_output=True, text=True, timeout=20
+        )
     except (OSError, subprocess.SubprocessError):
         return "unknown", None
     if sha.returncode != 0:
@@ -65,8 +87,10 @@ def copy_submission(source: Path, dest: Path) -> None:
                 total += os.path.getsize(full)
             files += 1
         if total > MAX_COPY_BYTES or files > MAX_FILES:
-            raise SubmissionError(f"the repository is too large to grade (> {MAX_COPY_BYTES // 2**20} MiB or "
-                                  f"> {MAX_FILES} files outside .git and virtual environments)")
+            raise SubmissionError(
+                f"the repository is too large to grade (> {MAX_COPY_BYTES // 2**20} MiB or "
+                f"> {MAX_FILES} files outside .git and virtual environments)"
+            )
         return skipped
 
     shutil.copytree(source, dest, symlinks=True, ignore=ignore, dirs_exist_ok=True)
@@ -89,7 +113,9 @@ def _split(value: object, key: str) -> list[str]:
     try:
         return shlex.split(value)
     except ValueError as exc:
-        raise SubmissionError(f"[tool.mlops-course] {key} is not a valid command line: {exc}") from exc
+        raise SubmissionError(
+            f"[tool.mlops-course] {key} is not a valid command line: {exc}"
+        ) from exc
 
 
 def read_commands(root: Path) -> Commands:

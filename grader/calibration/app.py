@@ -45,7 +45,9 @@ class Customer(BaseModel):
     streaming_movies: YesNoInet
     contract: Literal["Month-to-month", "One year", "Two year"]
     paperless_billing: Flag
-    payment_method: Literal["Bank transfer (automatic)", "Credit card (automatic)", "Electronic check", "Mailed check"]
+    payment_method: Literal[
+        "Bank transfer (automatic)", "Credit card (automatic)", "Electronic check", "Mailed check"
+    ]
     monthly_charges: float = Field(ge=0, le=1000)
     total_charges: float | None = Field(ge=0, le=200000)
 
@@ -64,10 +66,16 @@ def train() -> Pipeline:
     frame = frame.drop(columns=["row_id"])
     categorical = [c for c in frame.columns if not pd.api.types.is_numeric_dtype(frame[c])]
     numeric = [c for c in frame.columns if c not in categorical]
-    pre = ColumnTransformer([
-        ("cat", OneHotEncoder(handle_unknown="ignore"), categorical),
-        ("num", make_pipeline(SimpleImputer(strategy="constant", fill_value=0.0), StandardScaler()), numeric),
-    ])
+    pre = ColumnTransformer(
+        [
+            ("cat", OneHotEncoder(handle_unknown="ignore"), categorical),
+            (
+                "num",
+                make_pipeline(SimpleImputer(strategy="constant", fill_value=0.0), StandardScaler()),
+                numeric,
+            ),
+        ]
+    )
     return make_pipeline(pre, LogisticRegression(max_iter=1000, random_state=0)).fit(frame, y)
 
 
@@ -81,7 +89,12 @@ def score(customer: Customer) -> dict:
     row = pd.DataFrame([customer.model_dump(exclude={"customer_id"})])[FEATURES]
     row["total_charges"] = row["total_charges"].astype(float)
     p = float(MODEL.predict_proba(row)[0, 1])
-    return {"customer_id": customer.customer_id, "churn": p >= 0.5, "churn_probability": p, "model_version": VERSION}
+    return {
+        "customer_id": customer.customer_id,
+        "churn": p >= 0.5,
+        "churn_probability": p,
+        "model_version": VERSION,
+    }
 
 
 @app.get("/health")

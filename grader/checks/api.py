@@ -41,14 +41,22 @@ def _verdict(problems: list[str], total: int, ok_text: str) -> Verdict:
         return Verdict(1.0, ok_text)
     listed = problems[:MAX_LISTED]
     more = f"\n(+{len(problems) - MAX_LISTED} more)" if len(problems) > MAX_LISTED else ""
-    return Verdict(max(0.0, 1 - len(problems) / max(total, 1)), "\n".join(f"- {p}" for p in listed) + more)
+    return Verdict(
+        max(0.0, 1 - len(problems) / max(total, 1)), "\n".join(f"- {p}" for p in listed) + more
+    )
 
 
 class ApiProbe:
     """An HTTP client for one service plus the contract's validators and the suite's cases."""
 
-    def __init__(self, client: httpx.Client, contract: dict[str, Any], cases: dict[str, Any],
-                 holdout: list[dict[str, Any]], thresholds: dict[str, Any]) -> None:
+    def __init__(
+        self,
+        client: httpx.Client,
+        contract: dict[str, Any],
+        cases: dict[str, Any],
+        holdout: list[dict[str, Any]],
+        thresholds: dict[str, Any],
+    ) -> None:
         self.client = client
         self.contract = contract
         self.cases = cases
@@ -59,12 +67,24 @@ class ApiProbe:
     def problems(self, name: str, document: Any) -> list[str]:
         """Schema violations of ``document`` against ``$defs[name]`` (short messages)."""
         if name not in self._validators:
-            self._validators[name] = jsonschema.Draft202012Validator(schema_for(self.contract, name))
-        errors = sorted(self._validators[name].iter_errors(document), key=lambda e: list(e.absolute_path))
-        return [f"{'/'.join(map(str, e.absolute_path)) or '(root)'}: {e.message[:160]}" for e in errors[:5]]
+            self._validators[name] = jsonschema.Draft202012Validator(
+                schema_for(self.contract, name)
+            )
+        errors = sorted(
+            self._validators[name].iter_errors(document), key=lambda e: list(e.absolute_path)
+        )
+        return [
+            f"{'/'.join(map(str, e.absolute_path)) or '(root)'}: {e.message[:160]}"
+            for e in errors[:5]
+        ]
 
-    def request(self, method: str, path: str, body: bytes | None = None,
-                content_type: str = "application/json") -> httpx.Response | str:
+    def request(
+        self,
+        method: str,
+        path: str,
+        body: bytes | None = None,
+        content_type: str = "application/json",
+    ) -> httpx.Response | str:
         """A response, or a string describing why there was none (timeout, dropped connection)."""
         headers = {"content-type": content_type} if body is not None else {}
         try:
@@ -104,9 +124,16 @@ def check_openapi(probe: ApiProbe) -> Verdict:
     """``/openapi.json`` is OpenAPI 3 and lists every contract route; ``/docs`` serves a page."""
     problems: list[str] = []
     response = probe.request("GET", "/openapi.json")
-    doc = _json(response) if isinstance(response, httpx.Response) and response.status_code == 200 else None
+    doc = (
+        _json(response)
+        if isinstance(response, httpx.Response) and response.status_code == 200
+        else None
+    )
     if not isinstance(doc, dict):
-        return Verdict(0.0, f"GET /openapi.json must return an OpenAPI 3 JSON document; got {_describe(response)}")
+        return Verdict(
+            0.0,
+            f"GET /openapi.json must return an OpenAPI 3 JSON document; got {_describe(response)}",
+        )
     problems += [f"/openapi.json {p}" for p in probe.problems("OpenAPIDocument", doc)]
     paths = doc.get("paths") if isinstance(doc.get("paths"), dict) else {}
     for ep in probe.contract["endpoints"]:
@@ -136,7 +163,9 @@ def check_model_info(probe: ApiProbe) -> Verdict:
     return _verdict(problems, 3, "model info conforms to the contract")
 
 
-def _prediction_problems(probe: ApiProbe, customer: dict[str, Any], pred: Any, version: str | None) -> list[str]:
+def _prediction_problems(
+    probe: ApiProbe, customer: dict[str, Any], pred: Any, version: str | None
+) -> list[str]:
     label = customer.get("customer_id", "a customer without customer_id")
     found = probe.problems("Prediction", pred)
     if found:
@@ -144,19 +173,29 @@ def _prediction_problems(probe: ApiProbe, customer: dict[str, Any], pred: Any, v
     problems = []
     threshold = probe.contract["limits"]["probability_threshold"]
     if pred["churn"] != (pred["churn_probability"] >= threshold):
-        problems.append(f"{label}: churn={pred['churn']} but churn_probability={pred['churn_probability']:.4f} "
-                        f"(churn must be true exactly when the probability is >= {threshold})")
+        problems.append(
+            f"{label}: churn={pred['churn']} but churn_probability={pred['churn_probability']:.4f} "
+            f"(churn must be true exactly when the probability is >= {threshold})"
+        )
     if pred["customer_id"] != customer.get("customer_id"):
-        problems.append(f"{label}: customer_id must be echoed back (null when absent); got {pred['customer_id']!r}")
+        problems.append(
+            f"{label}: customer_id must be echoed back (null when absent); got {pred['customer_id']!r}"
+        )
     if version is not None and pred["model_version"] != version:
-        problems.append(f"{label}: model_version {pred['model_version']!r} differs from GET /model's {version!r}")
+        problems.append(
+            f"{label}: model_version {pred['model_version']!r} differs from GET /model's {version!r}"
+        )
     return problems
 
 
 def _model_version(probe: ApiProbe) -> str | None:
     response = probe.request("GET", "/model")
     doc = _json(response) if isinstance(response, httpx.Response) else None
-    return doc.get("version") if isinstance(doc, dict) and isinstance(doc.get("version"), str) else None
+    return (
+        doc.get("version")
+        if isinstance(doc, dict) and isinstance(doc.get("version"), str)
+        else None
+    )
 
 
 def check_predict(probe: ApiProbe) -> Verdict:
@@ -167,12 +206,16 @@ def check_predict(probe: ApiProbe) -> Verdict:
     for customer in customers:
         response = probe.post_json("/predict", customer)
         if isinstance(response, str) or response.status_code != 200:
-            problems.append(f"POST /predict for {customer.get('customer_id', 'a customer without id')} "
-                            f"(tenure={customer['tenure']}, total_charges={customer['total_charges']}) "
-                            f"answered {_describe(response)}; expected 200")
+            problems.append(
+                f"POST /predict for {customer.get('customer_id', 'a customer without id')} "
+                f"(tenure={customer['tenure']}, total_charges={customer['total_charges']}) "
+                f"answered {_describe(response)}; expected 200"
+            )
             continue
         problems += _prediction_problems(probe, customer, _json(response), version)
-    return _verdict(problems, len(customers), f"{len(customers)} valid customers predicted correctly")
+    return _verdict(
+        problems, len(customers), f"{len(customers)} valid customers predicted correctly"
+    )
 
 
 def check_batch(probe: ApiProbe) -> Verdict:
@@ -181,8 +224,11 @@ def check_batch(probe: ApiProbe) -> Verdict:
     customers = probe.cases["valid_customers"]
     response = probe.post_json("/predict/batch", {"customers": customers})
     if isinstance(response, str) or response.status_code != 200:
-        return Verdict(0.0, f"POST /predict/batch with {len(customers)} valid customers answered "
-                            f"{_describe(response)}; expected 200")
+        return Verdict(
+            0.0,
+            f"POST /predict/batch with {len(customers)} valid customers answered "
+            f"{_describe(response)}; expected 200",
+        )
     doc = _json(response)
     problems = probe.problems("BatchResponse", doc)
     if not problems:
@@ -194,7 +240,9 @@ def check_batch(probe: ApiProbe) -> Verdict:
     limit = probe.contract["limits"]["max_batch_size"]
     full = probe.post_json("/predict/batch", {"customers": [probe.base_customer] * limit})
     if isinstance(full, str) or full.status_code != 200:
-        problems.append(f"a batch of exactly {limit} customers (the limit) must be accepted; got {_describe(full)}")
+        problems.append(
+            f"a batch of exactly {limit} customers (the limit) must be accepted; got {_describe(full)}"
+        )
     return _verdict(problems, len(customers) + 1, "batch predictions conform, in order, ids echoed")
 
 
@@ -204,7 +252,9 @@ def check_batch_limits(probe: ApiProbe) -> Verdict:
     problems = []
     over = probe.post_json("/predict/batch", {"customers": [probe.base_customer] * (limit + 1)})
     if isinstance(over, str) or over.status_code not in (413, 422):
-        problems.append(f"a batch of {limit + 1} customers must get 413 or 422; got {_describe(over)}")
+        problems.append(
+            f"a batch of {limit + 1} customers must get 413 or 422; got {_describe(over)}"
+        )
     empty = probe.post_json("/predict/batch", {"customers": []})
     if isinstance(empty, str) or empty.status_code != 422:
         problems.append(f"an empty batch must get 422; got {_describe(empty)}")
@@ -236,10 +286,16 @@ def check_validation(probe: ApiProbe) -> Verdict:
         field = case.get("field")
         locs = _loc_names(doc)
         if field and not any(field in loc for loc in locs):
-            problems.append(f"{where}: no detail item has {field!r} in its loc (got locs {locs[:3]})")
+            problems.append(
+                f"{where}: no detail item has {field!r} in its loc (got locs {locs[:3]})"
+            )
         elif "index" in case and not any(case["index"] in loc and field in loc for loc in locs):
-            problems.append(f"{where}: the loc should also name the item index {case['index']} (got {locs[:3]})")
-    return _verdict(problems, len(cases), f"all {len(cases)} invalid inputs rejected with a precise 422")
+            problems.append(
+                f"{where}: the loc should also name the item index {case['index']} (got {locs[:3]})"
+            )
+    return _verdict(
+        problems, len(cases), f"all {len(cases)} invalid inputs rejected with a precise 422"
+    )
 
 
 def check_consistency(probe: ApiProbe) -> Verdict:
@@ -252,31 +308,44 @@ def check_consistency(probe: ApiProbe) -> Verdict:
     renamed = probe.post_json("/predict", {**customers[0], "customer_id": "another-id"})
     responses = [*singles, batch, again, renamed]
     if any(isinstance(r, str) or r.status_code != 200 for r in responses):
-        return Verdict(0.0, "could not compare predictions: /predict or /predict/batch did not answer 200 to "
-                            "valid customers (see api.predict and api.batch)")
+        return Verdict(
+            0.0,
+            "could not compare predictions: /predict or /predict/batch did not answer 200 to "
+            "valid customers (see api.predict and api.batch)",
+        )
     probs = [_json(r).get("churn_probability") for r in singles]  # type: ignore[union-attr]
     batch_preds = _json(batch).get("predictions", [])  # type: ignore[union-attr]
     for customer, p, bp in zip(customers, probs, batch_preds, strict=False):
         if not isinstance(bp, dict) or not _close(p, bp.get("churn_probability")):
-            problems.append(f"{customer['customer_id']}: /predict gave {p} but /predict/batch gave "
-                            f"{bp.get('churn_probability') if isinstance(bp, dict) else bp}")
+            problems.append(
+                f"{customer['customer_id']}: /predict gave {p} but /predict/batch gave "
+                f"{bp.get('churn_probability') if isinstance(bp, dict) else bp}"
+            )
     if not _close(probs[0], _json(again).get("churn_probability")):  # type: ignore[union-attr]
         problems.append("two identical /predict calls returned different probabilities")
     if not _close(probs[0], _json(renamed).get("churn_probability")):  # type: ignore[union-attr]
-        problems.append("changing only customer_id changed the probability: the model must ignore it")
+        problems.append(
+            "changing only customer_id changed the probability: the model must ignore it"
+        )
     spec = probe.cases["directional"]
     low = probe.post_json("/predict", {**spec["base"], spec["field"]: spec["to"]})
     high = probe.post_json("/predict", {**spec["base"], spec["field"]: spec["from"]})
     if all(isinstance(r, httpx.Response) and r.status_code == 200 for r in (low, high)):
         p_low, p_high = _json(low)["churn_probability"], _json(high)["churn_probability"]  # type: ignore[index]
         if not p_low < p_high:
-            problems.append(f"a {spec['to']} contract should lower the churn probability versus {spec['from']}, "
-                            f"all else equal (got {p_low:.4f} vs {p_high:.4f})")
+            problems.append(
+                f"a {spec['to']} contract should lower the churn probability versus {spec['from']}, "
+                f"all else equal (got {p_low:.4f} vs {p_high:.4f})"
+            )
     return _verdict(problems, len(customers) + 3, "single, batch and repeated predictions agree")
 
 
 def _close(a: Any, b: Any, tol: float = 1e-6) -> bool:
-    return isinstance(a, int | float) and isinstance(b, int | float) and math.isclose(a, b, abs_tol=tol)
+    return (
+        isinstance(a, int | float)
+        and isinstance(b, int | float)
+        and math.isclose(a, b, abs_tol=tol)
+    )
 
 
 def check_holdout_quality(probe: ApiProbe) -> Verdict:
@@ -285,15 +354,22 @@ def check_holdout_quality(probe: ApiProbe) -> Verdict:
     scores: list[float] = []
     chunk = 500
     for start in range(0, len(probe.holdout), chunk):
-        customers = [row["customer"] for row in probe.holdout[start:start + chunk]]
+        customers = [row["customer"] for row in probe.holdout[start : start + chunk]]
         response = probe.post_json("/predict/batch", {"customers": customers})
         if isinstance(response, str) or response.status_code != 200:
-            return Verdict(0.0, f"could not score the hold-out customers: POST /predict/batch answered "
-                                f"{_describe(response)}")
+            return Verdict(
+                0.0,
+                f"could not score the hold-out customers: POST /predict/batch answered "
+                f"{_describe(response)}",
+            )
         preds = (_json(response) or {}).get("predictions", [])
         if len(preds) != len(customers) or not all(
-                isinstance(p, dict) and isinstance(p.get("churn_probability"), int | float) for p in preds):
-            return Verdict(0.0, "could not score the hold-out customers: the batch response is malformed")
+            isinstance(p, dict) and isinstance(p.get("churn_probability"), int | float)
+            for p in preds
+        ):
+            return Verdict(
+                0.0, "could not score the hold-out customers: the batch response is malformed"
+            )
         scores += [float(p["churn_probability"]) for p in preds]
     labels = [row["label"] for row in probe.holdout]
     if any(math.isnan(s) for s in scores):
@@ -302,8 +378,11 @@ def check_holdout_quality(probe: ApiProbe) -> Verdict:
     text = f"hold-out ROC-AUC {auc:.4f} (floor {floor:.2f}, {len(labels)} customers)"
     if auc >= floor:
         return Verdict(1.0, text)
-    return Verdict(0.0, text + ": the served model ranks customers too poorly; is it trained, loaded, and fed the "
-                               "features in the right order and encoding?")
+    return Verdict(
+        0.0,
+        text + ": the served model ranks customers too poorly; is it trained, loaded, and fed the "
+        "features in the right order and encoding?",
+    )
 
 
 def check_robustness(probe: ApiProbe) -> Verdict:
@@ -311,15 +390,28 @@ def check_robustness(probe: ApiProbe) -> Verdict:
     problems = []
     cases = probe.cases["hostile"]
     for case in cases:
-        body, content_type = (build_body(case, probe.base_customer) if case["method"] == "POST" else (None, ""))
-        response = probe.request(case["method"], case["path"], body, content_type or "application/json")
+        body, content_type = (
+            build_body(case, probe.base_customer) if case["method"] == "POST" else (None, "")
+        )
+        response = probe.request(
+            case["method"], case["path"], body, content_type or "application/json"
+        )
         if isinstance(response, str) or response.status_code >= 500:
-            problems.append(f"{case['method']} {case['path']} ({case['name']}) answered {_describe(response)}; "
-                            "any 4xx is fine, a 5xx or a dropped connection is not")
+            problems.append(
+                f"{case['method']} {case['path']} ({case['name']}) answered {_describe(response)}; "
+                "any 4xx is fine, a 5xx or a dropped connection is not"
+            )
     health = probe.request("GET", "/health")
     valid = probe.post_json("/predict", probe.base_customer)
-    if isinstance(health, str) or health.status_code != 200 or isinstance(valid, str) or valid.status_code != 200:
-        problems.append("after the hostile requests the service was no longer healthy or no longer predicted")
+    if (
+        isinstance(health, str)
+        or health.status_code != 200
+        or isinstance(valid, str)
+        or valid.status_code != 200
+    ):
+        problems.append(
+            "after the hostile requests the service was no longer healthy or no longer predicted"
+        )
     return _verdict(problems, len(cases) + 1, f"survived {len(cases)} hostile requests")
 
 

@@ -6,7 +6,15 @@ import csv
 from pathlib import Path
 from typing import Any
 
-INT_FIELDS = {"female", "senior_citizen", "partner", "dependents", "phone_service", "paperless_billing", "tenure"}
+INT_FIELDS = {
+    "female",
+    "senior_citizen",
+    "partner",
+    "dependents",
+    "phone_service",
+    "paperless_billing",
+    "tenure",
+}
 FLOAT_FIELDS = {"monthly_charges", "total_charges"}
 
 
@@ -28,5 +36,10 @@ def row_to_customer(row: dict[str, str]) -> dict[str, Any]:
 def load_holdout(suites_root: Path) -> list[dict[str, Any]]:
     """Rows ``{"customer": {...}, "label": 0|1}`` from ``<suites>/common/holdout.csv``."""
     with (suites_root / "common" / "holdout.csv").open(newline="") as handle:
-        return [{"customer": {**row_to_customer(r), "customer_id": f"holdout-{r['row_id']}"},
-                 "label": int(r["churn"] == "Yes")} for r in csv.DictReader(handle)]
+        return [
+            {
+                "customer": {**row_to_customer(r), "customer_id": f"holdout-{r['row_id']}"},
+                "label": int(r["churn"] == "Yes"),
+            }
+            for r in csv.DictReader(handle)
+        ]

@@ -22,5 +22,7 @@ def build_body(case: dict[str, Any], base: dict[str, Any]) -> tuple[bytes, str]:
     if "batch_copies" in spec:
         return json.dumps({"customers": [base] * int(spec["batch_copies"])}).encode(), content_type
     if "long_field" in spec:
-        return json.dumps({**base, spec["long_field"]: "M" * int(spec["length"])}).encode(), content_type
+        return json.dumps(
+            {**base, spec["long_field"]: "M" * int(spec["length"])}
+        ).encode(), content_type
     return b"", content_type

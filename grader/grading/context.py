@@ -21,7 +21,9 @@ class Options:
     """Knobs of one run (CLI flags)."""
 
     mode: str = "grade"  # "grade" runs every check; "check" only visible ones
-    load_seconds: float | None = None  # override the rubric's load duration (tests use a short profile)
+    load_seconds: float | None = (
+        None  # override the rubric's load duration (tests use a short profile)
+    )
     skip_load: bool = False
     suites: Path | None = None
 
@@ -55,13 +57,21 @@ class GradeContext:
         """Does this run include any check of ``stage``?"""
         return any(self.wanted(c) for c in self.rubric.stage_checks(stage))  # type: ignore[arg-type]
 
-    def record(self, check_id: str, status: Status, fraction: float, feedback: str, started: float) -> None:
+    def record(
+        self, check_id: str, status: Status, fraction: float, feedback: str, started: float
+    ) -> None:
         """Store a check's result; points are the fraction of its maximum (0 unless passed/partial)."""
         check = self.rubric.check(check_id)
         fraction = min(max(fraction, 0.0), 1.0) if status in ("passed", "failed") else 0.0
         self.results[check_id] = CheckResult(
-            id=check.id, title=check.title, stage=check.stage, visibility=check.visibility, status=status,
-            points=round(check.points * fraction, 2), max_points=check.points, feedback=feedback.strip(),
+            id=check.id,
+            title=check.title,
+            stage=check.stage,
+            visibility=check.visibility,
+            status=status,
+            points=round(check.points * fraction, 2),
+            max_points=check.points,
+            feedback=feedback.strip(),
             duration_s=round(time.monotonic() - started, 3),
         )
 
@@ -69,7 +79,9 @@ class GradeContext:
         """Full points."""
         self.record(check_id, "passed", 1.0, feedback, started or time.monotonic())
 
-    def failed(self, check_id: str, feedback: str, fraction: float = 0.0, started: float | None = None) -> None:
+    def failed(
+        self, check_id: str, feedback: str, fraction: float = 0.0, started: float | None = None
+    ) -> None:
         """No (or partial) points, with feedback the student can act on."""
         self.record(check_id, "failed", fraction, feedback, started or time.monotonic())
 

@@ -24,7 +24,12 @@ from grader.stages.tests import run_tests
 from grader.submission import SubmissionError, copy_submission, git_identity, read_commands
 from grader.version import GRADER_VERSION
 
-STAGES = (("install", run_install), ("static", run_static), ("tests", run_tests), ("hidden", run_hidden))
+STAGES = (
+    ("install", run_install),
+    ("static", run_static),
+    ("tests", run_tests),
+    ("hidden", run_hidden),
+)
 
 
 def _course_checkout() -> Path | None:
@@ -33,9 +38,18 @@ def _course_checkout() -> Path | None:
     return root if (root / "pyproject.toml").is_file() and (root / "homework").is_dir() else None
 
 
-def grade_submission(homework: str, source: Path, *, options: Options | None = None, student_id: str = "",
-                     repository: str = "", commit: str | None = None, submitted_at: str | None = None,
-                     report_dir: Path | None = None, progress: Progress | None = None) -> Report:
+def grade_submission(
+    homework: str,
+    source: Path,
+    *,
+    options: Options | None = None,
+    student_id: str = "",
+    repository: str = "",
+    commit: str | None = None,
+    submitted_at: str | None = None,
+    report_dir: Path | None = None,
+    progress: Progress | None = None,
+) -> Report:
     """Grade ``source`` for ``homework``; every failure of the submission ends up in the report."""
     options = options or Options()
     progress = progress or (lambda message: None)
@@ -45,8 +59,17 @@ def grade_submission(homework: str, source: Path, *, options: Options | None = N
     git_sha, git_time = git_identity(source)
     started_at = dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat()
     t0 = time.monotonic()
-    masked = [p for p in (PACKAGE_DIR, suites_dir(options.suites), _course_checkout(), report_dir, uv_cache_dir())
-              if p is not None]
+    masked = [
+        p
+        for p in (
+            PACKAGE_DIR,
+            suites_dir(options.suites),
+            _course_checkout(),
+            report_dir,
+            uv_cache_dir(),
+        )
+        if p is not None
+    ]
     workdir = Path(tempfile.mkdtemp(prefix="grader-job-"))
     box = Sandbox(workdir, isolation, masked=masked)
     ctx: GradeContext | None = None
@@ -70,11 +93,20 @@ def grade_submission(homework: str, source: Path, *, options: Options | None = N
         shutil.rmtree(workdir, ignore_errors=True)
     ordered = [ctx.results[c.id] for c in rubric.checks if c.id in ctx.results]
     return Report(
-        homework=homework, mode=options.mode, student_id=student_id or source.name,  # type: ignore[arg-type]
-        repository=repository or str(source), commit=commit or git_sha, grader_version=GRADER_VERSION,
-        rubric_sha256=rubric.sha256, contract_version=str(contract.get("contract_version", "")),
-        isolation=isolation.as_dict(), calibration=ctx.calibration, started_at=started_at,
-        duration_s=round(time.monotonic() - t0, 2), checks=ordered, submitted_at=submitted_at or git_time,
+        homework=homework,
+        mode=options.mode,
+        student_id=student_id or source.name,  # type: ignore[arg-type]
+        repository=repository or str(source),
+        commit=commit or git_sha,
+        grader_version=GRADER_VERSION,
+        rubric_sha256=rubric.sha256,
+        contract_version=str(contract.get("contract_version", "")),
+        isolation=isolation.as_dict(),
+        calibration=ctx.calibration,
+        started_at=started_at,
+        duration_s=round(time.monotonic() - t0, 2),
+        checks=ordered,
+        submitted_at=submitted_at or git_time,
     )
 
 
@@ -86,12 +118,17 @@ def _run_stages(ctx: GradeContext) -> None:
     _guarded(ctx, "load", run_load_stage)
 
 
-def _guarded(ctx: GradeContext, name: str, stage) -> None:  # noqa: ANN001
+def _guarded(ctx: GradeContext, name: str, stage) -> None:
     try:
         stage(ctx)
     except Exception:  # a grader fault must not hide the rest of the report
         detail = traceback.format_exc(limit=3)
         for check in ctx.rubric.stage_checks(name):  # type: ignore[arg-type]
             if ctx.wanted(check) and check.id not in ctx.results:
-                ctx.record(check.id, "error", 0.0, f"grader error in stage {name}; please report it:\n{detail}",
-                           time.monotonic())
+                ctx.record(
+                    check.id,
+                    "error",
+                    0.0,
+                    f"grader error in stage {name}; please report it:\n{detail}",
+                    time.monotonic(),
+                )

@@ -30,9 +30,14 @@ class ChurnClient(FastHttpUser):
     def predict(self) -> None:
         """POST one customer; anything but a 200 with a probability counts as a failure."""
         customer = self.rng.choice(CUSTOMERS)
-        with self.client.post("/predict", json=customer, catch_response=True, name="/predict") as response:
+        with self.client.post(
+            "/predict", json=customer, catch_response=True, name="/predict"
+        ) as response:
             try:
-                ok = response.status_code == 200 and 0.0 <= response.json()["churn_probability"] <= 1.0
+                ok = (
+                    response.status_code == 200
+                    and 0.0 <= response.json()["churn_probability"] <= 1.0
+                )
             except Exception:  # any malformed answer is a failed request
                 ok = False
             if ok:

@@ -70,31 +70,75 @@ def summarise(stats: list[dict[str, Any]], seconds: float) -> LoadResult:
     for s in stats:
         for key, count in s["response_times"].items():
             histogram[key] = histogram.get(key, 0) + count
-    return LoadResult(requests, failures, round(requests / seconds, 2) if seconds else 0.0,
-                      _percentile(histogram, 0.50), _percentile(histogram, 0.95), _percentile(histogram, 0.99),
-                      seconds)
+    return LoadResult(
+        requests,
+        failures,
+        round(requests / seconds, 2) if seconds else 0.0,
+        _percentile(histogram, 0.50),
+        _percentile(histogram, 0.95),
+        _percentile(histogram, 0.99),
+        seconds,
+    )
 
 
-def run_load(base_url: str, namespace: str | None, customers: list[dict[str, Any]], profile: LoadProfile) -> LoadResult:
+def run_load(
+    base_url: str, namespace: str | None, customers: list[dict[str, Any]], profile: LoadProfile
+) -> LoadResult:
     """Run locust headless (a subprocess, inside the service's network namespace when it has one)."""
     with tempfile.TemporaryDirectory(prefix="grader-load-") as tmp:
         data = Path(tmp) / "customers.json"
         data.write_text(json.dumps(customers))
-        argv = [*(netns.exec_prefix(namespace) if namespace else []), sys.executable, "-m", "locust",
-                "-f", str(LOCUSTFILE), "--headless", "--users", str(profile.users),
-                "--spawn-rate", str(profile.users), "--run-time", f"{profile.seconds:g}s", "--host", base_url,
-                "--json", "--only-summary", "--loglevel", "ERROR", "--stop-timeout", "2", "--exit-code-on-error", "0"]
-        env = {"PATH": "/usr/local/bin:/usr/bin:/bin", "HOME": tmp, "GRADER_LOAD_CUSTOMERS": str(data),
-               "GRADER_LOAD_PACING": str(profile.pacing_s), "GRADER_LOAD_TIMEOUT": str(profile.timeout_s),
-               "PYTHONPATH": ""}
-        result = run_trusted(argv, Path(tmp), env, timeout=profile.seconds + 60, output_bytes=4_000_000)
+        argv = [
+            *(netns.exec_prefix(namespace) if namespace else []),
+            sys.executable,
+            "-m",
+            "locust",
+            "-f",
+            str(LOCUSTFILE),
+            "--headless",
+            "--users",
+            str(profile.users),
+            "--spawn-rate",
+            str(profile.users),
+            "--run-time",
+            f"{profile.seconds:g}s",
+            "--host",
+            base_url,
+            "--json",
+            "--only-summary",
+            "--loglevel",
+            "ERROR",
+            "--stop-timeout",
+            "2",
+            "--exit-code-on-error",
+            "0",
+        ]
+        env = {
+            "PATH": "/usr/local/bin:/usr/bin:/bin",
+            "HOME": tmp,
+            "GRADER_LOAD_CUSTOMERS": str(data),
+            "GRADER_LOAD_PACING": str(profile.pacing_s),
+            "GRADER_LOAD_TIMEOUT": str(profile.timeout_s),
+            "PYTHONPATH": "",
+        }
+        result = run_trusted(
+            argv, Path(tmp), env, timeout=profile.seconds + 60, output_bytes=4_000_000
+        )
     text = result.output
     start = text.find("[")
     try:
-        stats = json.loads(text[start:text.rfind("]") + 1]) if start >= 0 else None
+        stats = json.loads(text[start : text.rfind("]") + 1]) if start >= 0 else None
     except json.JSONDecodeError:
         stats = None
     if not isinstance(stats, list):
-        return LoadResult(0, 0, 0.0, 0.0, 0.0, 0.0, profile.seconds,
-                          problem=f"locust produced no results (exit {result.returncode}): {result.tail(5)}")
+        return LoadResult(
+            0,
+            0,
+            0.0,
+            0.0,
+            0.0,
+            0.0,
+            profile.seconds,
+            problem=f"locust produced no results (exit {result.returncode}): {result.tail(5)}",
+        )
     return summarise(stats, profile.seconds)

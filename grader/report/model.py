@@ -31,8 +31,16 @@ class CheckResult:
     @classmethod
     def skipped(cls, check: Any, reason: str) -> CheckResult:
         """A check that could not run: awards nothing and says why."""
-        return cls(check.id, check.title, check.stage, check.visibility, "skipped", 0.0, check.points,
-                   f"skipped: {reason}")
+        return cls(
+            check.id,
+            check.title,
+            check.stage,
+            check.visibility,
+            "skipped",
+            0.0,
+            check.points,
+            f"skipped: {reason}",
+        )
 
 
 @dataclass

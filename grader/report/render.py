@@ -15,7 +15,11 @@ FEEDBACK_POLICIES = ("full", "status", "none")
 def _student_feedback(check: CheckResult, policy: str) -> str:
     """What a student may read of a check's feedback under the course's hidden-check policy."""
     if check.visibility == "hidden" and policy != "full":
-        return "" if check.status == "passed" else "hidden check: details are shown to instructors only"
+        return (
+            ""
+            if check.status == "passed"
+            else "hidden check: details are shown to instructors only"
+        )
     return check.feedback
 
 
@@ -23,7 +27,9 @@ def _escape_cell(text: str) -> str:
     return text.replace("|", "\\|").replace("\n", "<br>")
 
 
-def render_markdown(report: Report, audience: str = "instructor", hidden_policy: str = "full") -> str:
+def render_markdown(
+    report: Report, audience: str = "instructor", hidden_policy: str = "full"
+) -> str:
     """A score table plus feedback on every check that did not pass."""
     policy = "full" if audience == "instructor" else hidden_policy
     checks = report.checks
@@ -39,7 +45,9 @@ def render_markdown(report: Report, audience: str = "instructor", hidden_policy:
         "|---|---|---:|---|",
     ]
     for c in checks:
-        lines.append(f"| {ICONS[c.status]} | `{c.id}` {_escape_cell(c.title)} | {c.points:g} / {c.max_points:g} | {c.status} |")
+        lines.append(
+            f"| {ICONS[c.status]} | `{c.id}` {_escape_cell(c.title)} | {c.points:g} / {c.max_points:g} | {c.status} |"
+        )
     hidden_total = [c for c in report.checks if c.visibility == "hidden"]
     if policy == "none" and audience != "instructor" and hidden_total:
         earned = sum(c.points for c in hidden_total)
@@ -51,12 +59,23 @@ def render_markdown(report: Report, audience: str = "instructor", hidden_policy:
         for c in problems:
             text = _student_feedback(c, policy) if audience != "instructor" else c.feedback
             if text:
-                lines += [f"<details><summary>{ICONS[c.status]} <code>{c.id}</code>: {c.status}</summary>", "",
-                          "```text", text.strip(), "```", "", "</details>", ""]
+                lines += [
+                    f"<details><summary>{ICONS[c.status]} <code>{c.id}</code>: {c.status}</summary>",
+                    "",
+                    "```text",
+                    text.strip(),
+                    "```",
+                    "",
+                    "</details>",
+                    "",
+                ]
     if report.calibration:
         cal = report.calibration
-        lines += ["", f"Load thresholds were relative to the calibration service measured in this run: "
-                  f"{cal.get('rps', 0):.1f} RPS, p95 {cal.get('p95_ms', 0):.1f} ms."]
+        lines += [
+            "",
+            f"Load thresholds were relative to the calibration service measured in this run: "
+            f"{cal.get('rps', 0):.1f} RPS, p95 {cal.get('p95_ms', 0):.1f} ms.",
+        ]
     notes = report.isolation.get("notes") or []
     if notes:
         lines += ["", "Isolation notes: " + "; ".join(notes)]
@@ -65,19 +84,33 @@ def render_markdown(report: Report, audience: str = "instructor", hidden_policy:
 
 def render_junit(report: Report) -> str:
     """One JUnit test case per check (skipped checks as ``<skipped>``)."""
-    suite = ET.Element("testsuite", name=f"grader.{report.homework}", tests=str(len(report.checks)),
-                       failures=str(sum(c.status == "failed" for c in report.checks)),
-                       errors=str(sum(c.status == "error" for c in report.checks)),
-                       skipped=str(sum(c.status == "skipped" for c in report.checks)),
-                       time=f"{report.duration_s:.3f}")
+    suite = ET.Element(
+        "testsuite",
+        name=f"grader.{report.homework}",
+        tests=str(len(report.checks)),
+        failures=str(sum(c.status == "failed" for c in report.checks)),
+        errors=str(sum(c.status == "error" for c in report.checks)),
+        skipped=str(sum(c.status == "skipped" for c in report.checks)),
+        time=f"{report.duration_s:.3f}",
+    )
     for c in report.checks:
-        case = ET.SubElement(suite, "testcase", classname=f"{report.homework}.{c.stage}", name=c.id,
-                             time=f"{c.duration_s:.3f}")
+        case = ET.SubElement(
+            suite,
+            "testcase",
+            classname=f"{report.homework}.{c.stage}",
+            name=c.id,
+            time=f"{c.duration_s:.3f}",
+        )
         ET.SubElement(case, "properties").extend(
-            [ET.Element("property", name="points", value=f"{c.points:g}"),
-             ET.Element("property", name="max_points", value=f"{c.max_points:g}")])
+            [
+                ET.Element("property", name="points", value=f"{c.points:g}"),
+                ET.Element("property", name="max_points", value=f"{c.max_points:g}"),
+            ]
+        )
         if c.status in ("failed", "error"):
-            node = ET.SubElement(case, "failure" if c.status == "failed" else "error", message=c.title)
+            node = ET.SubElement(
+                case, "failure" if c.status == "failed" else "error", message=c.title
+            )
             node.text = c.feedback
         elif c.status == "skipped":
             ET.SubElement(case, "skipped", message=c.feedback)
@@ -89,7 +122,10 @@ def render_junit(report: Report) -> str:
 
 def render_gradescope(report: Report, hidden_policy: str = "full") -> str:
     """Gradescope's ``results.json``: tests with score, max_score, status, output and visibility."""
-    visibility = {"visible": "visible", "hidden": "after_published" if hidden_policy != "none" else "hidden"}
+    visibility = {
+        "visible": "visible",
+        "hidden": "after_published" if hidden_policy != "none" else "hidden",
+    }
     tests = [
         {
             "name": f"{c.id}: {c.title}",
@@ -102,13 +138,20 @@ def render_gradescope(report: Report, hidden_policy: str = "full") -> str:
         }
         for i, c in enumerate(report.checks, start=1)
     ]
-    doc = {"score": report.points, "execution_time": round(report.duration_s, 1), "output":
-           f"{report.homework}: {report.points:g} / {report.max_points:g} (grader {report.grader_version})",
-           "visibility": "visible", "stdout_visibility": "hidden", "tests": tests}
+    doc = {
+        "score": report.points,
+        "execution_time": round(report.duration_s, 1),
+        "output": f"{report.homework}: {report.points:g} / {report.max_points:g} (grader {report.grader_version})",
+        "visibility": "visible",
+        "stdout_visibility": "hidden",
+        "tests": tests,
+    }
     return json.dumps(doc, indent=2) + "\n"
 
 
-def write_reports(report: Report, outdir: Path, audience: str = "instructor", hidden_policy: str = "full") -> dict[str, Path]:
+def write_reports(
+    report: Report, outdir: Path, audience: str = "instructor", hidden_policy: str = "full"
+) -> dict[str, Path]:
     """Write all renderings (each atomically) and return their paths by format."""
     paths = {
         "json": outdir / "report.json",

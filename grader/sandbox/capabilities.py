@@ -64,18 +64,28 @@ def detect_isolation(allow: str = "auto") -> Isolation:
     linux = sys.platform.startswith("linux")
     bwrap = shutil.which("bwrap") if linux and allow == "auto" else None
     if bwrap and not _bwrap_works(bwrap):
-        notes.append("bubblewrap is installed but cannot create namespaces here (user namespaces restricted?)")
+        notes.append(
+            "bubblewrap is installed but cannot create namespaces here (user namespaces restricted?)"
+        )
         bwrap = None
     elif linux and not bwrap and allow == "auto":
         notes.append("bubblewrap not found: the submission can read the grader's files")
     ip = shutil.which("ip") or ("/usr/sbin/ip" if Path("/usr/sbin/ip").exists() else None)
     netns = bool(linux and is_root and ip and allow == "auto" and _netns_works(ip))
     if not netns:
-        notes.append("no private network namespace (needs root and iproute2): the service shares the host network")
+        notes.append(
+            "no private network namespace (needs root and iproute2): the service shares the host network"
+        )
     drop_user = bool(linux and is_root and shutil.which("setpriv") and allow == "auto")
     if not drop_user:
-        notes.append("submission runs as the grader's user: RLIMIT_NPROC and uid-based cleanup unavailable")
-    level = "full" if (bwrap and netns and drop_user) else ("partial" if (bwrap or netns or drop_user) else "minimal")
+        notes.append(
+            "submission runs as the grader's user: RLIMIT_NPROC and uid-based cleanup unavailable"
+        )
+    level = (
+        "full"
+        if (bwrap and netns and drop_user)
+        else ("partial" if (bwrap or netns or drop_user) else "minimal")
+    )
     return Isolation(
         level=level,
         filesystem="masked (bubblewrap)" if bwrap else "visible",

@@ -39,3 +39,6 @@ class Limits:
             soft, hard = resource.getrlimit(kind)
             cap = value if hard == resource.RLIM_INFINITY else min(value, hard)
             resource.setrlimit(kind, (cap, cap))
+
+
+DEFAULT_LIMITS = Limits()

@@ -22,7 +22,9 @@ def _ip() -> str:
 def create(name: str) -> None:
     """Create namespace ``name`` with its loopback up and nothing else."""
     subprocess.run([_ip(), "netns", "add", name], check=True, capture_output=True, timeout=20)
-    subprocess.run([_ip(), "-n", name, "link", "set", "lo", "up"], check=True, capture_output=True, timeout=20)
+    subprocess.run(
+        [_ip(), "-n", name, "link", "set", "lo", "up"], check=True, capture_output=True, timeout=20
+    )
 
 
 def delete(name: str) -> None:

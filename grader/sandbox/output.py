@@ -47,7 +47,11 @@ class CappedOutput:
         tail = bytes(self._tail[-self._half :])
         if self.truncated:
             dropped = self.total_bytes - len(self._head) - len(tail)
-            body = bytes(self._head) + f"\n[... {dropped} bytes of output dropped ...]\n".encode() + tail
+            body = (
+                bytes(self._head)
+                + f"\n[... {dropped} bytes of output dropped ...]\n".encode()
+                + tail
+            )
         else:
             body = bytes(self._head) + tail
         return body.decode("utf-8", "replace")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -13,7 +14,7 @@ from pathlib import Path
 
 from grader.sandbox import netns
 from grader.sandbox.capabilities import Isolation
-from grader.sandbox.limits import Limits
+from grader.sandbox.limits import DEFAULT_LIMITS, Limits
 from grader.sandbox.output import CappedOutput
 from grader.sandbox.uids import UidLease, processes_of_uid
 
@@ -60,10 +61,8 @@ class RunningProcess:
 
 def _kill_group(popen: subprocess.Popen[bytes]) -> None:
     for sig in (signal.SIGTERM, signal.SIGKILL):
-        try:
+        with contextlib.suppress(ProcessLookupError, PermissionError):
             os.killpg(popen.pid, sig)
-        except (ProcessLookupError, PermissionError):
-            pass
         try:
             popen.wait(timeout=3)
             return
@@ -140,7 +139,11 @@ class Sandbox:
             cmd += [self.isolation.bwrap, "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc"]
             cmd += ["--perms", "01777", "--tmpfs", "/tmp"]
             for path in self.masked:
-                cmd += ["--tmpfs", str(path)] if path.is_dir() else ["--ro-bind", "/dev/null", str(path)]
+                cmd += (
+                    ["--tmpfs", str(path)]
+                    if path.is_dir()
+                    else ["--ro-bind", "/dev/null", str(path)]
+                )
             cmd += ["--tmpfs", str(self.workdir)]
             for d in (self.src, self.results, self.home, self.tmp):
                 cmd += ["--bind", str(d), str(d)]
@@ -153,7 +156,9 @@ class Sandbox:
             cmd += ["setpriv", f"--reuid={self.uid}", f"--regid={self.uid}", "--clear-groups", "--"]
         return cmd + list(argv)
 
-    def _popen(self, argv: Sequence[str], cwd: Path, env: dict[str, str], limits: Limits) -> subprocess.Popen[bytes]:
+    def _popen(
+        self, argv: Sequence[str], cwd: Path, env: dict[str, str], limits: Limits
+    ) -> subprocess.Popen[bytes]:
         limit_processes = self.uid is not None
         return subprocess.Popen(
             self._wrap(argv, cwd),
@@ -163,11 +168,17 @@ class Sandbox:
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
             start_new_session=True,
-            preexec_fn=lambda: limits.apply(limit_processes=limit_processes),  # noqa: PLW1509
+            preexec_fn=lambda: limits.apply(limit_processes=limit_processes),
         )
 
-    def run(self, argv: Sequence[str], *, cwd: Path | None = None, env: dict[str, str] | None = None,
-            limits: Limits = Limits()) -> ProcessResult:
+    def run(
+        self,
+        argv: Sequence[str],
+        *,
+        cwd: Path | None = None,
+        env: dict[str, str] | None = None,
+        limits: Limits = DEFAULT_LIMITS,
+    ) -> ProcessResult:
         """Run a command to completion under the sandbox; never raises for the command's behaviour."""
         start = time.monotonic()
         try:
@@ -192,8 +203,14 @@ class Sandbox:
             duration_s=round(time.monotonic() - start, 3),
         )
 
-    def start(self, argv: Sequence[str], *, cwd: Path | None = None, env: dict[str, str] | None = None,
-              limits: Limits = Limits()) -> RunningProcess:
+    def start(
+        self,
+        argv: Sequence[str],
+        *,
+        cwd: Path | None = None,
+        env: dict[str, str] | None = None,
+        limits: Limits = DEFAULT_LIMITS,
+    ) -> RunningProcess:
         """Start a long-running command (the service); stop it with ``stop_all``."""
         popen = self._popen(argv, cwd or self.src, env or self.env(), limits)
         running = RunningProcess(popen, CappedOutput(popen.stdout, limits.output_bytes))  # type: ignore[arg-type]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -13,13 +14,25 @@ from grader.sandbox.output import CappedOutput
 from grader.sandbox.runner import ProcessResult
 
 
-def run_trusted(argv: Sequence[str], cwd: Path, env: dict[str, str] | None = None, timeout: float = 600,
-                output_bytes: int = 100_000) -> ProcessResult:
+def run_trusted(
+    argv: Sequence[str],
+    cwd: Path,
+    env: dict[str, str] | None = None,
+    timeout: float = 600,
+    output_bytes: int = 100_000,
+) -> ProcessResult:
     """Run to completion; a timeout kills the tool's whole process group."""
     start = time.monotonic()
     try:
-        popen = subprocess.Popen(list(argv), cwd=cwd, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                                 stderr=subprocess.STDOUT, start_new_session=True)
+        popen = subprocess.Popen(
+            list(argv),
+            cwd=cwd,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
     except OSError as exc:
         return ProcessResult(None, False, f"could not start {argv[0]}: {exc}", 0, False, 0.0)
     output = CappedOutput(popen.stdout, output_bytes)  # type: ignore[arg-type]
@@ -28,11 +41,15 @@ def run_trusted(argv: Sequence[str], cwd: Path, env: dict[str, str] | None = Non
         popen.wait(timeout=timeout)
     except subprocess.TimeoutExpired:
         timed_out = True
-        try:
+        with contextlib.suppress(ProcessLookupError):
             os.killpg(popen.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
         popen.wait()
     output.join()
-    return ProcessResult(None if timed_out else popen.returncode, timed_out, output.text(), output.total_bytes,
-                         output.truncated, round(time.monotonic() - start, 3))
+    return ProcessResult(
+        None if timed_out else popen.returncode,
+        timed_out,
+        output.text(),
+        output.total_bytes,
+        output.truncated,
+        round(time.monotonic() - start, 3),
+    )

@@ -28,7 +28,9 @@ def ensure_service(ctx: GradeContext) -> bool:
             ctx.failed("service.starts", f"not started: {reason}", started=started)
         return False
     try:
-        ctx.service = start_service(ctx.sandbox, ctx.commands.serve, float(ctx.thresholds["startup_timeout_s"]))
+        ctx.service = start_service(
+            ctx.sandbox, ctx.commands.serve, float(ctx.thresholds["startup_timeout_s"])
+        )
     except StartupError as exc:
         if first:
             feedback = str(exc) + (f"\nAlso: {ctx.train_problem}" if ctx.train_problem else "")
@@ -45,7 +47,9 @@ def run_hidden(ctx: GradeContext) -> None:
     if not ensure_service(ctx):
         ctx.fail_stage("hidden", "not run: the service did not start (see service.starts)")
         return
-    wanted = [c.id for c in ctx.rubric.stage_checks("hidden") if ctx.wanted(c) and c.id in API_CHECKS]
+    wanted = [
+        c.id for c in ctx.rubric.stage_checks("hidden") if ctx.wanted(c) and c.id in API_CHECKS
+    ]
     cases = json.loads((ctx.rubric.directory / "cases.json").read_text())
     holdout = load_holdout(ctx.rubric.directory.parent)
     service = ctx.service
@@ -61,7 +65,9 @@ def run_hidden(ctx: GradeContext) -> None:
                 if verdict.passed:
                     ctx.passed(check_id, verdict.feedback, started=started)
                 else:
-                    ctx.failed(check_id, verdict.feedback, fraction=verdict.fraction, started=started)
+                    ctx.failed(
+                        check_id, verdict.feedback, fraction=verdict.fraction, started=started
+                    )
 
     service.call(run_all)
     ctx.skip_stage("hidden", "no check implements this rubric item in this grader version")

@@ -29,7 +29,14 @@ def uv_sync_command(src: Path) -> list[str]:
     ``--no-install-project`` keeps the submission's build backend from running; ``--no-build`` refuses
     sdists and local/git sources, whose build scripts are code too. With a lockfile, ``--locked``.
     """
-    cmd = [uv.find_uv_bin(), "sync", "--no-install-project", "--no-build", "--no-config", "--no-python-downloads"]
+    cmd = [
+        uv.find_uv_bin(),
+        "sync",
+        "--no-install-project",
+        "--no-build",
+        "--no-config",
+        "--no-python-downloads",
+    ]
     if (src / "uv.lock").is_file():
         cmd.append("--locked")
     return cmd
@@ -57,9 +64,12 @@ def run_install(ctx: GradeContext) -> None:
     result = run_trusted(uv_sync_command(box.src), box.src, env, timeout=INSTALL_TIMEOUT_S)
     if not result.ok:
         reason = "timed out" if result.timed_out else f"exit code {result.returncode}"
-        ctx.failed("install.environment",
-                   f"`uv sync` failed ({reason}). Reproduce with `uv sync --locked` in your repository.\n"
-                   f"{result.tail(25)}", started=started)
+        ctx.failed(
+            "install.environment",
+            f"`uv sync` failed ({reason}). Reproduce with `uv sync --locked` in your repository.\n"
+            f"{result.tail(25)}",
+            started=started,
+        )
         return
     for path in [box.venv, *box.venv.rglob("*")]:  # the job may read, never modify, its environment
         if not path.is_symlink():
@@ -72,4 +82,3 @@ def run_install(ctx: GradeContext) -> None:
         if not trained.ok:
             reason = "timed out" if trained.timed_out else f"exit code {trained.returncode}"
             ctx.train_problem = f"the train command failed ({reason}):\n{trained.tail(15)}"
-

@@ -7,7 +7,12 @@ import stat
 import sys
 from pathlib import Path
 
-CANDIDATES = ("/usr/bin/python3.11", "/usr/bin/python3.12", "/usr/bin/python3.13", "/usr/bin/python3")
+CANDIDATES = (
+    "/usr/bin/python3.11",
+    "/usr/bin/python3.12",
+    "/usr/bin/python3.13",
+    "/usr/bin/python3",
+)
 
 
 def _others_can_run(path: Path) -> bool:

@@ -50,5 +50,7 @@ def reconcile(counts: TestCounts, returncode: int | None) -> TestCounts:
     if returncode not in (0, 5) and counts.failed == 0:
         counts.passed = 0
         counts.failed = max(counts.total, 1)
-        counts.failures.append("pytest exited with an error although the results file shows no failure")
+        counts.failures.append(
+            "pytest exited with an error although the results file shows no failure"
+        )
     return counts

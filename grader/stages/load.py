@@ -15,8 +15,12 @@ from grader.stages.hidden import ensure_service
 def profile_from(thresholds: dict, load_seconds: float | None = None) -> LoadProfile:
     """The rubric's load profile, with the duration overridable by the CLI."""
     t = thresholds
-    return LoadProfile(users=int(t["load_users"]), pacing_s=float(t["load_pacing_s"]),
-                       seconds=load_seconds or float(t["load_seconds"]), timeout_s=float(t.get("request_timeout_s", 5)))
+    return LoadProfile(
+        users=int(t["load_users"]),
+        pacing_s=float(t["load_pacing_s"]),
+        seconds=load_seconds or float(t["load_seconds"]),
+        timeout_s=float(t.get("request_timeout_s", 5)),
+    )
 
 
 def run_load_stage(ctx: GradeContext) -> None:
@@ -38,7 +42,11 @@ def run_load_stage(ctx: GradeContext) -> None:
     if calibration.problem:
         ctx.skip_stage("load", calibration.problem)
         return
-    ctx.calibration = {**calibration.as_dict(), "users": profile.users, "pacing_s": profile.pacing_s}
+    ctx.calibration = {
+        **calibration.as_dict(),
+        "users": profile.users,
+        "pacing_s": profile.pacing_s,
+    }
     ctx.progress(f"load: {profile.users} users for {profile.seconds:g} s")
     started = time.monotonic()
     with exclusive_load():
@@ -46,28 +54,45 @@ def run_load_stage(ctx: GradeContext) -> None:
     if result.problem:
         ctx.skip_stage("load", result.problem)
         return
-    figures = (f"{result.requests} requests, {result.rps:.1f} RPS, error rate {result.error_rate:.2%}, "
-               f"p50 {result.p50_ms:.0f} ms, p95 {result.p95_ms:.0f} ms (calibration: {calibration.rps:.1f} RPS, "
-               f"p95 {calibration.p95_ms:.0f} ms)")
+    figures = (
+        f"{result.requests} requests, {result.rps:.1f} RPS, error rate {result.error_rate:.2%}, "
+        f"p50 {result.p50_ms:.0f} ms, p95 {result.p95_ms:.0f} ms (calibration: {calibration.rps:.1f} RPS, "
+        f"p95 {calibration.p95_ms:.0f} ms)"
+    )
     max_error = float(t["load_max_error_rate"])
     if result.error_rate <= max_error:
         ctx.passed("load.error_rate", figures, started=started)
     else:
-        ctx.failed("load.error_rate", f"{figures}\nMore than {max_error:.0%} of requests failed under load: "
-                                      "look for exceptions, timeouts or a single blocking worker.", started=started)
-    bound = min(float(t["load_p95_cap_ms"]), max(float(t["load_p95_floor_ms"]), float(t["load_p95_factor"]) *
-                                                  calibration.p95_ms))
+        ctx.failed(
+            "load.error_rate",
+            f"{figures}\nMore than {max_error:.0%} of requests failed under load: "
+            "look for exceptions, timeouts or a single blocking worker.",
+            started=started,
+        )
+    bound = min(
+        float(t["load_p95_cap_ms"]),
+        max(float(t["load_p95_floor_ms"]), float(t["load_p95_factor"]) * calibration.p95_ms),
+    )
     if result.requests and result.p95_ms <= bound:
-        ctx.passed("load.latency_p95", f"p95 {result.p95_ms:.0f} ms <= {bound:.0f} ms", started=started)
+        ctx.passed(
+            "load.latency_p95", f"p95 {result.p95_ms:.0f} ms <= {bound:.0f} ms", started=started
+        )
     else:
-        ctx.failed("load.latency_p95", f"p95 {result.p95_ms:.0f} ms exceeds the bound of {bound:.0f} ms "
-                                       f"({float(t['load_p95_factor']):g}x the calibration p95, at least "
-                                       f"{float(t['load_p95_floor_ms']):g} ms). Is the request path doing slow "
-                                       "or blocking work?", started=started)
+        ctx.failed(
+            "load.latency_p95",
+            f"p95 {result.p95_ms:.0f} ms exceeds the bound of {bound:.0f} ms "
+            f"({float(t['load_p95_factor']):g}x the calibration p95, at least "
+            f"{float(t['load_p95_floor_ms']):g} ms). Is the request path doing slow "
+            "or blocking work?",
+            started=started,
+        )
     need = float(t["load_throughput_factor"]) * calibration.rps
     if result.rps >= need:
         ctx.passed("load.throughput", f"{result.rps:.1f} RPS >= {need:.1f} RPS", started=started)
     else:
-        ctx.failed("load.throughput", f"{result.rps:.1f} RPS < {need:.1f} RPS required "
-                                      f"({float(t['load_throughput_factor']):g}x the calibration service)",
-                   started=started)
+        ctx.failed(
+            "load.throughput",
+            f"{result.rps:.1f} RPS < {need:.1f} RPS required "
+            f"({float(t['load_throughput_factor']):g}x the calibration service)",
+            started=started,
+        )

@@ -16,7 +16,7 @@ RUFF_TIMEOUT_S = 120
 
 def _ruff(*args: str) -> list[str]:
     # --config makes ruff ignore every configuration file in the submission; --ignore-noqa means
-    # `# noqa` comments buy nothing. Ruff only parses files: safe to run outside the sandbox.
+    # suppression comments buy nothing. Ruff only parses files: safe to run outside the sandbox.
     return [ruff.find_ruff_bin(), *args, "--config", str(RUFF_CONFIG), "--no-cache", "."]
 
 
@@ -34,7 +34,11 @@ def check_required_files(ctx: GradeContext) -> None:
     except SubmissionError as exc:
         missing.append(str(exc))
     if missing:
-        ctx.failed("static.required_files", "Missing or invalid:\n- " + "\n- ".join(missing), started=started)
+        ctx.failed(
+            "static.required_files",
+            "Missing or invalid:\n- " + "\n- ".join(missing),
+            started=started,
+        )
     else:
         ctx.passed("static.required_files", started=started)
 
@@ -43,21 +47,29 @@ def check_ruff(ctx: GradeContext) -> None:
     """``static.ruff_lint`` and ``static.ruff_format`` with the course config."""
     src = ctx.sandbox.src
     started = time.monotonic()
-    lint = run_trusted(_ruff("check", "--ignore-noqa", "--output-format", "concise", "--no-fix"), src,
-                       timeout=RUFF_TIMEOUT_S)
+    lint = run_trusted(
+        _ruff("check", "--ignore-noqa", "--output-format", "concise", "--no-fix"),
+        src,
+        timeout=RUFF_TIMEOUT_S,
+    )
     if lint.ok:
         ctx.passed("static.ruff_lint", "no lint findings", started=started)
     else:
-        ctx.failed("static.ruff_lint",
-                   "ruff found problems (the course config is applied and `# noqa` is ignored). Reproduce with "
-                   "`grader check` or `ruff check --config <course ruff.toml> --ignore-noqa .`:\n" + lint.tail(30),
-                   started=started)
+        ctx.failed(
+            "static.ruff_lint",
+            "ruff found problems (the course config is applied and `# noqa` is ignored). Reproduce with "
+            "`grader check` or `ruff check --config <course ruff.toml> --ignore-noqa .`:\n"
+            + lint.tail(30),
+            started=started,
+        )
     started = time.monotonic()
     fmt = run_trusted(_ruff("format", "--check"), src, timeout=RUFF_TIMEOUT_S)
     if fmt.ok:
         ctx.passed("static.ruff_format", "formatted", started=started)
     else:
-        ctx.failed("static.ruff_format", "Files need `ruff format`:\n" + fmt.tail(30), started=started)
+        ctx.failed(
+            "static.ruff_format", "Files need `ruff format`:\n" + fmt.tail(30), started=started
+        )
 
 
 def run_static(ctx: GradeContext) -> None:

@@ -43,20 +43,39 @@ def run_public_tests(ctx: GradeContext) -> None:
     prepare_public_tests(ctx)
     junit = box.results / "public.xml"
     junit.unlink(missing_ok=True)
-    argv = [str(box.venv / "bin" / "python"), "-I", "-m", "pytest", "--noconftest", "-p", "no:cacheprovider",
-            "-c", str(box.public / "pytest.ini"), "--rootdir", str(box.public), "-q", f"--junitxml={junit}",
-            str(box.public)]
+    argv = [
+        str(box.venv / "bin" / "python"),
+        "-I",
+        "-m",
+        "pytest",
+        "--noconftest",
+        "-p",
+        "no:cacheprovider",
+        "-c",
+        str(box.public / "pytest.ini"),
+        "--rootdir",
+        str(box.public),
+        "-q",
+        f"--junitxml={junit}",
+        str(box.public),
+    ]
     env = box.env({"PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1", "SUBMISSION_ROOT": str(box.src)})
     result = box.run(argv, env=env, limits=Limits().with_wall(TESTS_TIMEOUT_S))
     counts = reconcile(read_junit(junit), result.returncode)
     if result.timed_out:
-        ctx.failed("tests.public", f"the public tests timed out after {TESTS_TIMEOUT_S} s", started=started)
+        ctx.failed(
+            "tests.public", f"the public tests timed out after {TESTS_TIMEOUT_S} s", started=started
+        )
     elif not counts.readable or counts.total == 0:
-        ctx.failed("tests.public", f"the public tests did not run:\n{result.tail(20)}", started=started)
+        ctx.failed(
+            "tests.public", f"the public tests did not run:\n{result.tail(20)}", started=started
+        )
     elif counts.failed == 0 and counts.passed == counts.total:
         ctx.passed("tests.public", _summary(counts), started=started)
     else:
-        ctx.failed("tests.public", _summary(counts), fraction=counts.passed / counts.total, started=started)
+        ctx.failed(
+            "tests.public", _summary(counts), fraction=counts.passed / counts.total, started=started
+        )
 
 
 def run_student_tests(ctx: GradeContext) -> None:
@@ -66,32 +85,59 @@ def run_student_tests(ctx: GradeContext) -> None:
     minimum = int(ctx.thresholds.get("min_student_tests", 1))
     junit = box.results / "student.xml"
     junit.unlink(missing_ok=True)
-    argv = [str(box.venv / "bin" / "python"), "-m", "pytest", "-p", "no:cacheprovider", "-q",
-            "--ignore=tests/public", f"--junitxml={junit}"]
+    argv = [
+        str(box.venv / "bin" / "python"),
+        "-m",
+        "pytest",
+        "-p",
+        "no:cacheprovider",
+        "-q",
+        "--ignore=tests/public",
+        f"--junitxml={junit}",
+    ]
     result = box.run(argv, limits=Limits().with_wall(TESTS_TIMEOUT_S))
     counts = reconcile(read_junit(junit), result.returncode)
     if result.timed_out:
-        ctx.failed("tests.student", f"your tests timed out after {TESTS_TIMEOUT_S} s", started=started)
+        ctx.failed(
+            "tests.student", f"your tests timed out after {TESTS_TIMEOUT_S} s", started=started
+        )
     elif result.returncode == 5 or (counts.readable and counts.total == 0):
-        ctx.failed("tests.student", "pytest collected no tests outside tests/public", started=started)
+        ctx.failed(
+            "tests.student", "pytest collected no tests outside tests/public", started=started
+        )
     elif not counts.readable:
-        ctx.failed("tests.student", f"pytest did not produce results:\n{result.tail(20)}", started=started)
+        ctx.failed(
+            "tests.student", f"pytest did not produce results:\n{result.tail(20)}", started=started
+        )
     elif counts.failed == 0 and counts.passed >= minimum:
         ctx.passed("tests.student", _summary(counts), started=started)
     else:
-        note = "" if counts.passed + counts.failed >= minimum else f"\nAt least {minimum} tests are expected."
-        ctx.failed("tests.student", _summary(counts) + note,
-                   fraction=counts.passed / max(counts.total, minimum), started=started)
+        note = (
+            ""
+            if counts.passed + counts.failed >= minimum
+            else f"\nAt least {minimum} tests are expected."
+        )
+        ctx.failed(
+            "tests.student",
+            _summary(counts) + note,
+            fraction=counts.passed / max(counts.total, minimum),
+            started=started,
+        )
 
 
 def run_tests(ctx: GradeContext) -> None:
     """Both test checks, or a clear reason why they cannot run."""
     if not ctx.installed:
-        ctx.fail_stage("tests", "not run: the environment did not install (see install.environment)")
+        ctx.fail_stage(
+            "tests", "not run: the environment did not install (see install.environment)"
+        )
         return
     if not _has_pytest(ctx):
-        ctx.fail_stage("tests", "pytest is not installed in your environment: add it to the `dev` dependency "
-                                "group (`uv add --dev pytest`) and commit uv.lock")
+        ctx.fail_stage(
+            "tests",
+            "pytest is not installed in your environment: add it to the `dev` dependency "
+            "group (`uv add --dev pytest`) and commit uv.lock",
+        )
         return
     ctx.progress("tests: public tests")
     run_public_tests(ctx)

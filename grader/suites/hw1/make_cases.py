@@ -13,6 +13,8 @@ from grader.checks.holdout import row_to_customer
 
 HERE = Path(__file__).resolve().parent
 HOLDOUT = HERE.parent / "common" / "holdout.csv"
+
+
 def invalid_cases(base: dict) -> list[dict]:
     """Every class of validation error, each naming the field the 422 must point at."""
 
@@ -44,15 +46,34 @@ def invalid_cases(base: dict) -> list[dict]:
         ("unknown field", {**base, "tenur": 5}, "tenur"),
         ("customer_id too long", with_("customer_id", "x" * 65), "customer_id"),
     ]
-    out = [{"name": f"{name}: {field}", "path": "/predict", "body": body, "field": field}
-           for name, body, field in cases]
+    out = [
+        {"name": f"{name}: {field}", "path": "/predict", "body": body, "field": field}
+        for name, body, field in cases
+    ]
     batch = [base] * 3 + [with_("tenure", -7)] + [base]
-    out.append({"name": "invalid customer inside a batch: customers[3].tenure", "path": "/predict/batch",
-                "body": {"customers": batch}, "field": "tenure", "index": 3})
-    out.append({"name": "batch body without customers", "path": "/predict/batch", "body": {"items": [base]},
-                "field": "customers"})
-    out.append({"name": "body is a list, not an object", "path": "/predict", "body": [base], "field": None})
-    out.append({"name": "malformed JSON", "path": "/predict", "raw": '{"tenure": 5,', "field": None})
+    out.append(
+        {
+            "name": "invalid customer inside a batch: customers[3].tenure",
+            "path": "/predict/batch",
+            "body": {"customers": batch},
+            "field": "tenure",
+            "index": 3,
+        }
+    )
+    out.append(
+        {
+            "name": "batch body without customers",
+            "path": "/predict/batch",
+            "body": {"items": [base]},
+            "field": "customers",
+        }
+    )
+    out.append(
+        {"name": "body is a list, not an object", "path": "/predict", "body": [base], "field": None}
+    )
+    out.append(
+        {"name": "malformed JSON", "path": "/predict", "raw": '{"tenure": 5,', "field": None}
+    )
     return out
 
 
@@ -60,25 +81,62 @@ def hostile_requests(base: dict) -> list[dict]:
     """Requests no service may answer with a 5xx or a dropped connection."""
     # Large payloads are described, not stored: the grader builds them (see grader.checks.payloads).
     return [
-        {"name": "deeply nested JSON", "method": "POST", "path": "/predict", "generate": {"nested_depth": 50000}},
-        {"name": "batch of 1500 customers (above the limit)", "method": "POST", "path": "/predict/batch",
-         "generate": {"batch_copies": 1500}},
-        {"name": "NaN and Infinity tokens", "method": "POST", "path": "/predict",
-         "raw": json.dumps(base).replace(str(base["monthly_charges"]), "NaN", 1)},
-        {"name": "huge number", "method": "POST", "path": "/predict",
-         "raw": json.dumps({**base, "monthly_charges": 1}).replace('"monthly_charges": 1', '"monthly_charges": 1e400')},
-        {"name": "100 KB string in an enum field", "method": "POST", "path": "/predict",
-         "generate": {"long_field": "contract", "length": 100_000}},
-        {"name": "binary garbage", "method": "POST", "path": "/predict", "raw_hex": "fffe00ff" * 64},
+        {
+            "name": "deeply nested JSON",
+            "method": "POST",
+            "path": "/predict",
+            "generate": {"nested_depth": 50000},
+        },
+        {
+            "name": "batch of 1500 customers (above the limit)",
+            "method": "POST",
+            "path": "/predict/batch",
+            "generate": {"batch_copies": 1500},
+        },
+        {
+            "name": "NaN and Infinity tokens",
+            "method": "POST",
+            "path": "/predict",
+            "raw": json.dumps(base).replace(str(base["monthly_charges"]), "NaN", 1),
+        },
+        {
+            "name": "huge number",
+            "method": "POST",
+            "path": "/predict",
+            "raw": json.dumps({**base, "monthly_charges": 1}).replace(
+                '"monthly_charges": 1', '"monthly_charges": 1e400'
+            ),
+        },
+        {
+            "name": "100 KB string in an enum field",
+            "method": "POST",
+            "path": "/predict",
+            "generate": {"long_field": "contract", "length": 100_000},
+        },
+        {
+            "name": "binary garbage",
+            "method": "POST",
+            "path": "/predict",
+            "raw_hex": "fffe00ff" * 64,
+        },
         {"name": "empty body", "method": "POST", "path": "/predict", "raw": ""},
         {"name": "JSON null", "method": "POST", "path": "/predict", "raw": "null"},
-        {"name": "text/plain content type", "method": "POST", "path": "/predict", "raw": json.dumps(base),
-         "content_type": "text/plain"},
+        {
+            "name": "text/plain content type",
+            "method": "POST",
+            "path": "/predict",
+            "raw": json.dumps(base),
+            "content_type": "text/plain",
+        },
         {"name": "wrong method", "method": "DELETE", "path": "/predict"},
         {"name": "GET on a POST route", "method": "GET", "path": "/predict/batch"},
         {"name": "unknown route", "method": "GET", "path": "/no/such/route"},
-        {"name": "unicode in customer_id", "method": "POST", "path": "/predict",
-         "raw": json.dumps({**base, "customer_id": "клиент-✓-\u0000"})},
+        {
+            "name": "unicode in customer_id",
+            "method": "POST",
+            "path": "/predict",
+            "raw": json.dumps({**base, "customer_id": "клиент-✓-\u0000"}),
+        },
     ]
 
 
@@ -91,16 +149,27 @@ def main() -> None:
     base = customers[0]
     valid = [{**c, "customer_id": f"hidden-{i}"} for i, c in enumerate(customers)]
     valid.append({**zero_tenure, "customer_id": "hidden-zero-tenure"})
-    valid.append({k: v for k, v in customers[1].items()})  # no customer_id: must echo null
-    valid.append({**base, "tenure": 120, "monthly_charges": 1000.0, "total_charges": 120000.0,
-                  "customer_id": "hidden-max"})
+    valid.append(dict(customers[1].items()))  # no customer_id: must echo null
+    valid.append(
+        {
+            **base,
+            "tenure": 120,
+            "monthly_charges": 1000.0,
+            "total_charges": 120000.0,
+            "customer_id": "hidden-max",
+        }
+    )
     cases = {
         "comment": "Hidden request cases for hw1. Generated by make_cases.py; do not edit by hand.",
         "valid_customers": valid,
         "invalid": invalid_cases(base),
         "hostile": hostile_requests(base),
-        "directional": {"base": {**base, "contract": "Month-to-month"}, "field": "contract",
-                        "from": "Month-to-month", "to": "Two year"},
+        "directional": {
+            "base": {**base, "contract": "Month-to-month"},
+            "field": "contract",
+            "from": "Month-to-month",
+            "to": "Two year",
+        },
     }
     (HERE / "cases.json").write_text(json.dumps(cases, indent=1, ensure_ascii=False) + "\n")
 

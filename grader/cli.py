@@ -214,15 +214,11 @@ def main() -> None:
         err.print("aborted")
         sys.exit(130)
     except Exception as exc:  # click usage errors and anything unexpected
-        import click
-
-        if isinstance(exc, click.ClickException):
+        if hasattr(exc, "show") and hasattr(
+            exc, "exit_code"
+        ):  # click's (or typer's vendored click's) errors
             exc.show()
             sys.exit(2)
         err.print(f"error: {type(exc).__name__}: {exc}", markup=False, highlight=False)
         sys.exit(2)
     sys.exit(0)
-
-
-if __name__ == "__main__":
-    main()

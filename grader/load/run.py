@@ -9,6 +9,8 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
+import httpx
+
 from grader.sandbox import netns
 from grader.sandbox.trusted import run_trusted
 
@@ -81,10 +83,27 @@ def summarise(stats: list[dict[str, Any]], seconds: float) -> LoadResult:
     )
 
 
+def warm_up(
+    base_url: str, namespace: str | None, customers: list[dict[str, Any]], requests: int = 20
+) -> None:
+    """A few sequential requests before the window, so first-call costs (imports, caches) are not measured."""
+
+    def send() -> None:
+        with httpx.Client(base_url=base_url, timeout=5.0) as client:
+            for customer in customers[:requests]:
+                try:
+                    client.post("/predict", json=customer)
+                except httpx.HTTPError:
+                    return
+
+    netns.call_in(namespace, send)
+
+
 def run_load(
     base_url: str, namespace: str | None, customers: list[dict[str, Any]], profile: LoadProfile
 ) -> LoadResult:
     """Run locust headless (a subprocess, inside the service's network namespace when it has one)."""
+    warm_up(base_url, namespace, customers)
     with tempfile.TemporaryDirectory(prefix="grader-load-") as tmp:
         data = Path(tmp) / "customers.json"
         data.write_text(json.dumps(customers))
@@ -99,7 +118,8 @@ def run_load(
             "--users",
             str(profile.users),
             "--spawn-rate",
-            str(profile.users),
+            # users start one pacing period apart in total, so paced requests do not arrive in lockstep
+            f"{profile.users / profile.pacing_s:g}",
             "--run-time",
             f"{profile.seconds:g}s",
             "--host",

@@ -81,7 +81,11 @@ class Sandbox:
     def __init__(self, workdir: Path, isolation: Isolation, masked: Sequence[Path] = ()) -> None:
         self.workdir = workdir
         self.isolation = isolation
-        self.masked = [p for p in masked if p.exists()]
+        existing = [p.resolve() for p in masked if p.exists()]
+        # A path inside another masked path is hidden already (and masking it again would leave a mount point).
+        self.masked = [
+            p for p in existing if not any(p != q and p.is_relative_to(q) for q in existing)
+        ]
         self.src = workdir / "src"
         self.venv = workdir / "venv"
         self.public = workdir / "public"

@@ -1,0 +1,49 @@
+"""Shared test fixtures: system-tool requirements and the repository root."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _require(condition: bool, what: str) -> None:
+    """Skip naming ``what`` on a laptop; fail under CI=true (where .ci/run must have provided it)."""
+    if condition:
+        return
+    message = f"needs {what}"
+    if os.environ.get("CI") == "true":
+        pytest.fail(f"{message} (CI=true: .ci/run must install it)")
+    pytest.skip(message)
+
+
+@pytest.fixture(scope="session")
+def repo_root() -> Path:
+    """The course repository root."""
+    return ROOT
+
+
+@pytest.fixture(scope="session")
+def require_tool() -> Callable[[str], str]:
+    """``require_tool("chromium")`` returns the tool's path, or skips/fails naming it."""
+
+    def require(name: str) -> str:
+        path = shutil.which(name)
+        _require(path is not None, name)
+        return path  # type: ignore[return-value]
+
+    return require
+
+
+@pytest.fixture(scope="session")
+def require_full_isolation() -> None:
+    """The grader's full isolation: root, bubblewrap, network namespaces, setpriv."""
+    from grader.sandbox import detect_isolation
+
+    isolation = detect_isolation()
+    _require(isolation.level == "full", "full sandbox isolation (root, bubblewrap, iproute2 netns, setpriv)")

@@ -1,0 +1,85 @@
+"""End to end: `grader grade hw1` on the reference solutions and the starter (real installs, services, locust)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import jsonschema
+import pytest
+
+from grader.grading.context import Options
+from grader.grading.pipeline import grade_submission
+from grader.report.model import SCHEMA_PATH, Report
+from grader.report.render import write_reports
+
+pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("require_full_isolation")]
+LOAD_SECONDS = 4.0
+
+
+def comparable(report: Report) -> list[tuple[str, str, float, str]]:
+    """Everything that must not change when the same commit is graded again (load figures excluded)."""
+    return [(c.id, c.status, c.points, c.feedback) for c in report.checks if c.stage != "load"]
+
+
+@pytest.fixture(scope="module")
+def solution_report(repo_root: Path) -> Report:
+    return grade_submission("hw1", repo_root / "homework/hw1_api/solution", options=Options(load_seconds=LOAD_SECONDS))
+
+
+def test_reference_solution_scores_full_marks(solution_report: Report, tmp_path: Path) -> None:
+    failed = {c.id: c.feedback for c in solution_report.checks if c.status != "passed"}
+    assert failed == {}
+    assert solution_report.points == solution_report.max_points == 100
+    assert solution_report.calibration and solution_report.calibration["rps"] > 0
+    paths = write_reports(solution_report, tmp_path)
+    jsonschema.validate(json.loads(paths["json"].read_text()), json.loads(SCHEMA_PATH.read_text()))
+
+
+def test_regrading_the_same_commit_is_identical(solution_report: Report, repo_root: Path) -> None:
+    again = grade_submission("hw1", repo_root / "homework/hw1_api/solution", options=Options(skip_load=True))
+    assert comparable(again) == comparable(solution_report)
+
+
+def test_flask_solution_scores_full_marks(repo_root: Path) -> None:
+    report = grade_submission("hw1", repo_root / "homework/hw1_api/solution_flask",
+                              options=Options(load_seconds=LOAD_SECONDS))
+    assert {c.id: c.feedback for c in report.checks if c.status != "passed"} == {}
+    assert report.points == 100
+
+
+def test_starter_scores_low_with_actionable_feedback(repo_root: Path) -> None:
+    report = grade_submission("hw1", repo_root / "homework/hw1_api/starter", options=Options(load_seconds=LOAD_SECONDS))
+    statuses = {c.id: c.status for c in report.checks}
+    assert statuses["install.environment"] == "passed"
+    assert statuses["service.starts"] == "passed", "the starter must start and answer /health"
+    assert statuses["static.ruff_lint"] == "passed"
+    assert statuses["api.predict"] == "failed"
+    assert report.points <= 40
+    for check in report.checks:
+        if check.status == "failed":
+            assert len(check.feedback) > 20, f"{check.id} needs feedback a student can act on"
+    predict = next(c for c in report.checks if c.id == "api.predict")
+    assert "501" in predict.feedback
+
+
+def test_check_mode_runs_visible_checks_only(repo_root: Path) -> None:
+    report = grade_submission("hw1", repo_root / "homework/hw1_api/starter",
+                              options=Options(mode="check", skip_load=True))
+    assert report.mode == "check"
+    assert all(c.visibility == "visible" for c in report.checks)
+    assert {c.id for c in report.checks} >= {"tests.public", "service.starts", "api.openapi"}
+
+
+def test_cli_grade_prints_the_table_and_writes_reports(repo_root: Path, tmp_path: Path) -> None:
+    done = subprocess.run([sys.executable, "-m", "grader", "grade", "hw1", str(repo_root / "homework/hw1_api/solution"),
+                           "--skip-load", "--out", str(tmp_path), "--fail-under", "50"],
+                          capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "api.validation" in done.stdout and "90 / 100" in done.stdout.replace("90.0", "90")
+    assert {p.name for p in tmp_path.iterdir()} == {"report.json", "report.md", "junit.xml", "results.json"}
+    low = subprocess.run([sys.executable, "-m", "grader", "check", "hw1", str(repo_root / "homework/hw1_api/starter"),
+                          "--skip-load", "--fail-under", "90"], capture_output=True, text=True, timeout=600)
+    assert low.returncode == 1 and "below --fail-under" in low.stderr

@@ -1,0 +1,73 @@
+"""The hw1 rubric, contract and hidden cases agree with each other and with the data."""
+
+from __future__ import annotations
+
+import json
+
+import jsonschema
+import pytest
+
+from grader.checks.api import API_CHECKS
+from grader.checks.holdout import load_holdout
+from grader.contracts import load_contract, render_contract_markdown, schema_for
+from grader.errors import UsageError
+from grader.paths import DEFAULT_SUITES_DIR
+from grader.rubric import load_rubric, render_rubric_markdown
+
+STAGE_OWNED = {"install.environment", "static.required_files", "static.ruff_lint", "static.ruff_format",
+               "tests.public", "tests.student", "service.starts", "load.error_rate", "load.latency_p95",
+               "load.throughput"}
+
+
+def test_rubric_totals_100_and_every_check_is_implemented() -> None:
+    rubric = load_rubric("hw1")
+    assert rubric.max_points == 100
+    for check in rubric.checks:
+        assert check.id in STAGE_OWNED or check.id in API_CHECKS, f"{check.id} has no implementation"
+    assert len(rubric.sha256) == 64
+
+
+def test_rubric_table_lists_every_check() -> None:
+    rubric = load_rubric("hw1")
+    table = render_rubric_markdown(rubric)
+    for check in rubric.checks:
+        assert f"`{check.id}`" in table
+    assert "**100**" in table
+
+
+def test_unknown_homework_is_a_usage_error() -> None:
+    with pytest.raises(UsageError, match="no rubric"):
+        load_rubric("hw9")
+    with pytest.raises(UsageError, match="no contract"):
+        load_contract("hw9")
+
+
+def test_contract_is_valid_json_schema_and_renders() -> None:
+    contract = load_contract("hw1")
+    jsonschema.Draft202012Validator.check_schema(contract)
+    text = render_contract_markdown(contract)
+    for endpoint in contract["endpoints"]:
+        assert endpoint["path"] in text
+
+
+def test_every_holdout_row_is_a_valid_request() -> None:
+    validator = jsonschema.Draft202012Validator(schema_for(load_contract("hw1"), "Customer"))
+    rows = load_holdout(DEFAULT_SUITES_DIR)
+    assert len(rows) > 1000
+    assert {r["label"] for r in rows} == {0, 1}
+    bad = [r["customer"]["customer_id"] for r in rows if not validator.is_valid(r["customer"])]
+    assert bad == []
+    assert any(r["customer"]["total_charges"] is None for r in rows), "zero-tenure customers must be covered"
+
+
+def test_hidden_cases_agree_with_the_contract() -> None:
+    contract = load_contract("hw1")
+    customer = jsonschema.Draft202012Validator(schema_for(contract, "Customer"))
+    batch = jsonschema.Draft202012Validator(schema_for(contract, "BatchRequest"))
+    cases = json.loads((DEFAULT_SUITES_DIR / "hw1" / "cases.json").read_text())
+    assert all(customer.is_valid(c) for c in cases["valid_customers"])
+    for case in cases["invalid"]:
+        if "body" not in case:
+            continue
+        validator = batch if case["path"] == "/predict/batch" else customer
+        assert not validator.is_valid(case["body"]), f"case {case['name']!r} is actually valid"

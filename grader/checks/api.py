@@ -63,6 +63,15 @@ class ApiProbe:
         self.holdout = holdout
         self.thresholds = thresholds
         self._validators: dict[str, jsonschema.Draft202012Validator] = {}
+        self._stalled = False  # a request of the current check timed out
+
+    def begin_check(self) -> None:
+        """Start a check: after a timeout, the rest of a check's requests are not sent.
+
+        A hanging service would otherwise cost one full request timeout per request; one
+        timeout is enough to fail the check, and every request not sent counts as a problem.
+        """
+        self._stalled = False
 
     def problems(self, name: str, document: Any) -> list[str]:
         """Schema violations of ``document`` against ``$defs[name]`` (short messages)."""
@@ -86,10 +95,13 @@ class ApiProbe:
         content_type: str = "application/json",
     ) -> httpx.Response | str:
         """A response, or a string describing why there was none (timeout, dropped connection)."""
+        if self._stalled:
+            return "not sent: an earlier request of this check got no response within the timeout"
         headers = {"content-type": content_type} if body is not None else {}
         try:
             return self.client.request(method, path, content=body, headers=headers)
         except httpx.TimeoutException:
+            self._stalled = True
             return "no response within the request timeout"
         except httpx.HTTPError as exc:
             return f"connection problem ({type(exc).__name__})"

@@ -43,6 +43,7 @@ class GradeContext:
     train_problem: str | None = None
     service: Any = None  # grader.service.Service while running
     calibration: dict[str, Any] | None = None
+    stage_seconds: dict[str, float] = field(default_factory=dict)
 
     @property
     def thresholds(self) -> dict[str, Any]:

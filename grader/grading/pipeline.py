@@ -107,15 +107,20 @@ def grade_submission(
         duration_s=round(time.monotonic() - t0, 2),
         checks=ordered,
         submitted_at=submitted_at or git_time,
+        stage_seconds=ctx.stage_seconds,
     )
 
 
 def _run_stages(ctx: GradeContext) -> None:
-    """Run every stage; a grader bug in one stage becomes an ``error`` result, not a crash."""
+    """Run every stage in order, timing each; the load stage takes its own exclusive lock."""
     for name, stage in STAGES:
+        started = time.monotonic()
         with shared_stage():
             _guarded(ctx, name, stage)
+        ctx.stage_seconds[name] = round(time.monotonic() - started, 3)
+    started = time.monotonic()
     _guarded(ctx, "load", run_load_stage)
+    ctx.stage_seconds["load"] = round(time.monotonic() - started, 3)
 
 
 def _guarded(ctx: GradeContext, name: str, stage) -> None:

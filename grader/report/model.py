@@ -61,6 +61,7 @@ class Report:
     duration_s: float
     checks: list[CheckResult] = field(default_factory=list)
     submitted_at: str | None = None
+    stage_seconds: dict[str, float] = field(default_factory=dict)
     schema_version: str = SCHEMA_VERSION
 
     @property

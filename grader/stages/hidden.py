@@ -61,6 +61,7 @@ def run_hidden(ctx: GradeContext) -> None:
             for check_id in wanted:
                 ctx.progress(f"hidden: {check_id}")
                 started = time.monotonic()
+                probe.begin_check()
                 verdict = API_CHECKS[check_id](probe)
                 if verdict.passed:
                     ctx.passed(check_id, verdict.feedback, started=started)

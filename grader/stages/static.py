@@ -47,6 +47,10 @@ def check_ruff(ctx: GradeContext) -> None:
     """``static.ruff_lint`` and ``static.ruff_format`` with the course config."""
     src = ctx.sandbox.src
     started = time.monotonic()
+    if not any(p.is_file() for p in src.rglob("*.py")):
+        for check_id in ("static.ruff_lint", "static.ruff_format"):
+            ctx.failed(check_id, "no Python files found: there is nothing to lint", started=started)
+        return
     lint = run_trusted(
         _ruff("check", "--ignore-noqa", "--output-format", "concise", "--no-fix"),
         src,

@@ -14,8 +14,13 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def grader(*args: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "grader", *args], capture_output=True, text=True, timeout=timeout,
-                          cwd=ROOT)
+    return subprocess.run(
+        [sys.executable, "-m", "grader", *args],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        cwd=ROOT,
+    )
 
 
 @pytest.mark.parametrize(
@@ -50,21 +55,45 @@ def test_export_starter_writes_a_template_repository(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stderr
     workflow = (dest / ".github/workflows/grade.yml").read_text()
     assert "mlops-course/mlops-course/.github/workflows/grade-submission.yml@main" in workflow
-    assert (dest / "pyproject.toml").is_file() and (dest / "tests/public/test_public_api.py").is_file()
+    assert (dest / "pyproject.toml").is_file() and (
+        dest / "tests/public/test_public_api.py"
+    ).is_file()
     assert not list(dest.rglob("__pycache__"))
     again = grader("export-starter", "hw1", str(dest))
     assert again.returncode == 2 and "not empty" in again.stderr
 
 
-
 def _report(student: str, points: float) -> dict:
-    return {"schema_version": "1.0.0", "homework": "hw1", "mode": "grade", "student_id": student,
-            "repository": f"r/{student}", "commit": "c" * 40, "grader_version": "0", "rubric_sha256": "0" * 64,
-            "contract_version": "1.0.0", "isolation": {}, "calibration": None, "started_at": "", "duration_s": 1.0,
-            "submitted_at": "2026-10-01T00:00:00+00:00",
-            "checks": [{"id": "x", "title": "x", "stage": "static", "visibility": "visible", "status": "passed",
-                        "points": points, "max_points": 100, "feedback": "", "duration_s": 0.0}],
-            "total": {"points": points, "max_points": 100}}
+    return {
+        "schema_version": "1.0.0",
+        "homework": "hw1",
+        "mode": "grade",
+        "student_id": student,
+        "repository": f"r/{student}",
+        "commit": "c" * 40,
+        "grader_version": "0",
+        "rubric_sha256": "0" * 64,
+        "contract_version": "1.0.0",
+        "isolation": {},
+        "calibration": None,
+        "started_at": "",
+        "duration_s": 1.0,
+        "submitted_at": "2026-10-01T00:00:00+00:00",
+        "checks": [
+            {
+                "id": "x",
+                "title": "x",
+                "stage": "static",
+                "visibility": "visible",
+                "status": "passed",
+                "points": points,
+                "max_points": 100,
+                "feedback": "",
+                "duration_s": 0.0,
+            }
+        ],
+        "total": {"points": points, "max_points": 100},
+    }
 
 
 def test_collect_joins_reports(tmp_path: Path) -> None:

@@ -19,15 +19,36 @@ def gradebook(path: Path, rows: list[tuple[str, float, str]]) -> Path:
         writer = csv.DictWriter(handle, fieldnames=COLUMNS)
         writer.writeheader()
         for student, points, submitted in rows:
-            writer.writerow({"student_id": student, "homework": path.stem, "points": points, "max_points": 100,
-                             "submitted_at": submitted, "status": "graded"})
+            writer.writerow(
+                {
+                    "student_id": student,
+                    "homework": path.stem,
+                    "points": points,
+                    "max_points": 100,
+                    "submitted_at": submitted,
+                    "status": "graded",
+                }
+            )
     return path
 
 
 @pytest.fixture
 def books(tmp_path: Path) -> dict[str, Path]:
-    on_time = {"hw1": "2026-10-01T12:00:00+03:00", "hw2": "2026-10-30T12:00:00+03:00", "hw3": "2026-12-01T12:00:00+03:00"}
-    return {hw: gradebook(tmp_path / f"{hw}.csv", [("perfect", 100, on_time[hw]), ("late", 80, "2026-10-06T10:00:00+03:00" if hw == "hw1" else on_time[hw])]) for hw in ("hw1", "hw2", "hw3")}
+    on_time = {
+        "hw1": "2026-10-01T12:00:00+03:00",
+        "hw2": "2026-10-30T12:00:00+03:00",
+        "hw3": "2026-12-01T12:00:00+03:00",
+    }
+    return {
+        hw: gradebook(
+            tmp_path / f"{hw}.csv",
+            [
+                ("perfect", 100, on_time[hw]),
+                ("late", 80, "2026-10-06T10:00:00+03:00" if hw == "hw1" else on_time[hw]),
+            ],
+        )
+        for hw in ("hw1", "hw2", "hw3")
+    }
 
 
 def test_perfect_record_is_0_99_of_the_scale(books: dict[str, Path]) -> None:
@@ -50,7 +71,9 @@ def test_late_penalty_per_started_day(books: dict[str, Path]) -> None:
 def test_adjustments_need_reasons_and_apply(books: dict[str, Path], tmp_path: Path) -> None:
     config = load_course_config()
     adj = tmp_path / "adj.csv"
-    adj.write_text("student_id,homework,points,reason\nlate,hw2,20,regrade request accepted\nlate,final,0.5,bonus\n")
+    adj.write_text(
+        "student_id,homework,points,reason\nlate,hw2,20,regrade request accepted\nlate,final,0.5,bonus\n"
+    )
     adjustments = read_adjustments(adj, list(config.weights))
     row = {r["student_id"]: r for r in compute_final(books, config, adjustments)}["late"]
     assert row["hw2_score"] == 1.0
@@ -62,11 +85,21 @@ def test_adjustments_need_reasons_and_apply(books: dict[str, Path], tmp_path: Pa
 
 def test_final_cli_writes_csv_and_rejects_bad_input(books: dict[str, Path], tmp_path: Path) -> None:
     out = tmp_path / "final.csv"
-    args = [sys.executable, "-m", "grader", "final", *(f"{hw}={p}" for hw, p in books.items()), "--out", str(out)]
+    args = [
+        sys.executable,
+        "-m",
+        "grader",
+        "final",
+        *(f"{hw}={p}" for hw, p in books.items()),
+        "--out",
+        str(out),
+    ]
     done = subprocess.run(args, capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr
     assert "perfect record = 9.9" in done.stdout
     rows = list(csv.DictReader(out.open()))
     assert {r["student_id"]: r["final"] for r in rows}["perfect"] == "9.9"
-    bad = subprocess.run([*args[:4], "hw1=/nonexistent.csv"], capture_output=True, text=True, timeout=60)
+    bad = subprocess.run(
+        [*args[:4], "hw1=/nonexistent.csv"], capture_output=True, text=True, timeout=60
+    )
     assert bad.returncode == 2 and "Traceback" not in bad.stderr and "HW=PATH" in bad.stderr

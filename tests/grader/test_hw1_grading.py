@@ -26,7 +26,9 @@ def comparable(report: Report) -> list[tuple[str, str, float, str]]:
 
 @pytest.fixture(scope="module")
 def solution_report(repo_root: Path) -> Report:
-    return grade_submission("hw1", repo_root / "homework/hw1_api/solution", options=Options(load_seconds=LOAD_SECONDS))
+    return grade_submission(
+        "hw1", repo_root / "homework/hw1_api/solution", options=Options(load_seconds=LOAD_SECONDS)
+    )
 
 
 def test_reference_solution_scores_full_marks(solution_report: Report, tmp_path: Path) -> None:
@@ -39,19 +41,26 @@ def test_reference_solution_scores_full_marks(solution_report: Report, tmp_path:
 
 
 def test_regrading_the_same_commit_is_identical(solution_report: Report, repo_root: Path) -> None:
-    again = grade_submission("hw1", repo_root / "homework/hw1_api/solution", options=Options(skip_load=True))
+    again = grade_submission(
+        "hw1", repo_root / "homework/hw1_api/solution", options=Options(skip_load=True)
+    )
     assert comparable(again) == comparable(solution_report)
 
 
 def test_flask_solution_scores_full_marks(repo_root: Path) -> None:
-    report = grade_submission("hw1", repo_root / "homework/hw1_api/solution_flask",
-                              options=Options(load_seconds=LOAD_SECONDS))
+    report = grade_submission(
+        "hw1",
+        repo_root / "homework/hw1_api/solution_flask",
+        options=Options(load_seconds=LOAD_SECONDS),
+    )
     assert {c.id: c.feedback for c in report.checks if c.status != "passed"} == {}
     assert report.points == 100
 
 
 def test_starter_scores_low_with_actionable_feedback(repo_root: Path) -> None:
-    report = grade_submission("hw1", repo_root / "homework/hw1_api/starter", options=Options(load_seconds=LOAD_SECONDS))
+    report = grade_submission(
+        "hw1", repo_root / "homework/hw1_api/starter", options=Options(load_seconds=LOAD_SECONDS)
+    )
     statuses = {c.id: c.status for c in report.checks}
     assert statuses["install.environment"] == "passed"
     assert statuses["service.starts"] == "passed", "the starter must start and answer /health"
@@ -66,20 +75,55 @@ def test_starter_scores_low_with_actionable_feedback(repo_root: Path) -> None:
 
 
 def test_check_mode_runs_visible_checks_only(repo_root: Path) -> None:
-    report = grade_submission("hw1", repo_root / "homework/hw1_api/starter",
-                              options=Options(mode="check", skip_load=True))
+    report = grade_submission(
+        "hw1", repo_root / "homework/hw1_api/starter", options=Options(mode="check", skip_load=True)
+    )
     assert report.mode == "check"
     assert all(c.visibility == "visible" for c in report.checks)
     assert {c.id for c in report.checks} >= {"tests.public", "service.starts", "api.openapi"}
 
 
 def test_cli_grade_prints_the_table_and_writes_reports(repo_root: Path, tmp_path: Path) -> None:
-    done = subprocess.run([sys.executable, "-m", "grader", "grade", "hw1", str(repo_root / "homework/hw1_api/solution"),
-                           "--skip-load", "--out", str(tmp_path), "--fail-under", "50"],
-                          capture_output=True, text=True, timeout=600)
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "grader",
+            "grade",
+            "hw1",
+            str(repo_root / "homework/hw1_api/solution"),
+            "--skip-load",
+            "--out",
+            str(tmp_path),
+            "--fail-under",
+            "50",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert done.returncode == 0, done.stderr[-2000:]
     assert "api.validation" in done.stdout and "90 / 100" in done.stdout.replace("90.0", "90")
-    assert {p.name for p in tmp_path.iterdir()} == {"report.json", "report.md", "junit.xml", "results.json"}
-    low = subprocess.run([sys.executable, "-m", "grader", "check", "hw1", str(repo_root / "homework/hw1_api/starter"),
-                          "--skip-load", "--fail-under", "90"], capture_output=True, text=True, timeout=600)
+    assert {p.name for p in tmp_path.iterdir()} == {
+        "report.json",
+        "report.md",
+        "junit.xml",
+        "results.json",
+    }
+    low = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "grader",
+            "check",
+            "hw1",
+            str(repo_root / "homework/hw1_api/starter"),
+            "--skip-load",
+            "--fail-under",
+            "90",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert low.returncode == 1 and "below --fail-under" in low.stderr

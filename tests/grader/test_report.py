@@ -14,13 +14,54 @@ from grader.report.render import render_markdown, write_reports
 
 def make_report() -> Report:
     checks = [
-        CheckResult("install.environment", "Installs", "install", "visible", "passed", 5, 5, "ok", 1.0),
-        CheckResult("api.validation", "Validation", "hidden", "hidden", "failed", 4.5, 10, "- tenure=-1 got 200", 0.2),
-        CheckResult("load.error_rate", "Errors", "load", "visible", "skipped", 0, 4, "skipped: no locust", 0.0),
+        CheckResult(
+            "install.environment", "Installs", "install", "visible", "passed", 5, 5, "ok", 1.0
+        ),
+        CheckResult(
+            "api.validation",
+            "Validation",
+            "hidden",
+            "hidden",
+            "failed",
+            4.5,
+            10,
+            "- tenure=-1 got 200",
+            0.2,
+        ),
+        CheckResult(
+            "load.error_rate",
+            "Errors",
+            "load",
+            "visible",
+            "skipped",
+            0,
+            4,
+            "skipped: no locust",
+            0.0,
+        ),
     ]
-    return Report("hw1", "grade", "alice", "https://example.invalid/alice", "a" * 40, "0.1.0", "b" * 64, "1.0.0",
-                  {"level": "full", "filesystem": "masked", "network": "netns", "user": "uid", "process_limit": "x",
-                   "notes": []}, None, "2026-11-27T00:00:00+00:00", 12.5, checks)
+    return Report(
+        "hw1",
+        "grade",
+        "alice",
+        "https://example.invalid/alice",
+        "a" * 40,
+        "0.1.0",
+        "b" * 64,
+        "1.0.0",
+        {
+            "level": "full",
+            "filesystem": "masked",
+            "network": "netns",
+            "user": "uid",
+            "process_limit": "x",
+            "notes": [],
+        },
+        None,
+        "2026-11-27T00:00:00+00:00",
+        12.5,
+        checks,
+    )
 
 
 def test_json_report_validates_and_round_trips(tmp_path: Path) -> None:

@@ -14,16 +14,27 @@ from grader.errors import UsageError
 from grader.paths import DEFAULT_SUITES_DIR
 from grader.rubric import load_rubric, render_rubric_markdown
 
-STAGE_OWNED = {"install.environment", "static.required_files", "static.ruff_lint", "static.ruff_format",
-               "tests.public", "tests.student", "service.starts", "load.error_rate", "load.latency_p95",
-               "load.throughput"}
+STAGE_OWNED = {
+    "install.environment",
+    "static.required_files",
+    "static.ruff_lint",
+    "static.ruff_format",
+    "tests.public",
+    "tests.student",
+    "service.starts",
+    "load.error_rate",
+    "load.latency_p95",
+    "load.throughput",
+}
 
 
 def test_rubric_totals_100_and_every_check_is_implemented() -> None:
     rubric = load_rubric("hw1")
     assert rubric.max_points == 100
     for check in rubric.checks:
-        assert check.id in STAGE_OWNED or check.id in API_CHECKS, f"{check.id} has no implementation"
+        assert check.id in STAGE_OWNED or check.id in API_CHECKS, (
+            f"{check.id} has no implementation"
+        )
     assert len(rubric.sha256) == 64
 
 
@@ -57,7 +68,9 @@ def test_every_holdout_row_is_a_valid_request() -> None:
     assert {r["label"] for r in rows} == {0, 1}
     bad = [r["customer"]["customer_id"] for r in rows if not validator.is_valid(r["customer"])]
     assert bad == []
-    assert any(r["customer"]["total_charges"] is None for r in rows), "zero-tenure customers must be covered"
+    assert any(r["customer"]["total_charges"] is None for r in rows), (
+        "zero-tenure customers must be covered"
+    )
 
 
 def test_hidden_cases_agree_with_the_contract() -> None:

@@ -21,7 +21,9 @@ pytestmark = pytest.mark.usefixtures("require_full_isolation")
 
 @pytest.fixture
 def box(tmp_path: Path) -> Iterator[Sandbox]:
-    sandbox = Sandbox(tmp_path / "job", detect_isolation(), masked=[PACKAGE_DIR, DEFAULT_SUITES_DIR])
+    sandbox = Sandbox(
+        tmp_path / "job", detect_isolation(), masked=[PACKAGE_DIR, DEFAULT_SUITES_DIR]
+    )
     sandbox.workdir.mkdir()
     sandbox.prepare_dirs()
     try:
@@ -49,10 +51,13 @@ def test_runs_as_an_unprivileged_uid_in_the_copy(box: Sandbox) -> None:
 def test_grader_files_and_suites_are_masked(box: Sandbox) -> None:
     holdout = DEFAULT_SUITES_DIR / "common" / "holdout.csv"
     assert holdout.exists()
-    result = python(box, f"""
+    result = python(
+        box,
+        f"""
         import os
         print(os.path.exists({str(holdout)!r}), sorted(os.listdir({str(PACKAGE_DIR)!r})))
-    """)
+    """,
+    )
     assert result.ok, result.output
     assert result.output.strip() == "False []"
 
@@ -75,14 +80,17 @@ def test_network_is_a_private_loopback(box: Sandbox) -> None:
 
         thread = threading.Thread(target=accept)
         thread.start()
-        result = python(box, f"""
+        result = python(
+            box,
+            f"""
             import socket
             try:
                 socket.create_connection(("127.0.0.1", {port}), timeout=2)
                 print("CONNECTED")
             except OSError as exc:
                 print("refused", type(exc).__name__)
-        """)
+        """,
+        )
         stop = time.monotonic()
         thread.join()
     assert "refused" in result.output and "CONNECTED" not in result.output
@@ -91,26 +99,35 @@ def test_network_is_a_private_loopback(box: Sandbox) -> None:
 
 def test_wall_clock_timeout_kills_the_whole_group(box: Sandbox) -> None:
     started = time.monotonic()
-    result = python(box, """
+    result = python(
+        box,
+        """
         import subprocess, time
         subprocess.Popen(["sleep", "300"])
         time.sleep(300)
-    """, Limits(wall_seconds=1.5))
+    """,
+        Limits(wall_seconds=1.5),
+    )
     assert result.timed_out and result.returncode is None
     assert time.monotonic() - started < 15
     assert processes_of_uid(box.uid) == []
 
 
 def test_output_is_capped(box: Sandbox) -> None:
-    result = python(box, "import sys\nfor _ in range(200): sys.stdout.write('x' * 50000 + '\\n')",
-                    Limits(wall_seconds=30, output_bytes=10_000))
+    result = python(
+        box,
+        "import sys\nfor _ in range(200): sys.stdout.write('x' * 50000 + '\\n')",
+        Limits(wall_seconds=30, output_bytes=10_000),
+    )
     assert result.ok
     assert result.output_bytes > 9_000_000 and result.output_truncated
     assert len(result.output) < 12_000 and "bytes of output dropped" in result.output
 
 
 def test_process_count_is_limited_and_daemons_are_reaped(box: Sandbox) -> None:
-    result = python(box, """
+    result = python(
+        box,
+        """
         import os, time
         made = 0
         for _ in range(2000):
@@ -130,7 +147,9 @@ def test_process_count_is_limited_and_daemons_are_reaped(box: Sandbox) -> None:
                 time.sleep(300)
             os._exit(0)
         time.sleep(0.2)
-    """, Limits(wall_seconds=30, processes=64))
+    """,
+        Limits(wall_seconds=30, processes=64),
+    )
     made = int(result.output.split("forked")[1].split()[0])
     assert 0 < made < 64
     assert processes_of_uid(box.uid) == []

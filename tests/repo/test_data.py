@@ -12,8 +12,13 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_regeneration_matches_the_manifest() -> None:
-    done = subprocess.run([sys.executable, "data/make_dataset.py", "--check"], cwd=ROOT, capture_output=True,
-                          text=True, timeout=300)
+    done = subprocess.run(
+        [sys.executable, "data/make_dataset.py", "--check"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert done.returncode == 0, done.stderr
     manifest = json.loads((ROOT / "data/manifest.json").read_text())
     assert manifest["rows"] == 7043
@@ -23,10 +28,15 @@ def test_regeneration_matches_the_manifest() -> None:
 
 def test_train_copies_are_identical_to_the_canonical_split() -> None:
     canonical = hashlib.sha256((ROOT / "data/train.csv").read_bytes()).hexdigest()
-    copies = [ROOT / "grader/calibration/train.csv", *sorted(ROOT.glob("homework/*/*/data/train.csv"))]
+    copies = [
+        ROOT / "grader/calibration/train.csv",
+        *sorted(ROOT.glob("homework/*/*/data/train.csv")),
+    ]
     assert len(copies) >= 4
     for copy in copies:
-        assert hashlib.sha256(copy.read_bytes()).hexdigest() == canonical, f"{copy} differs from data/train.csv"
+        assert hashlib.sha256(copy.read_bytes()).hexdigest() == canonical, (
+            f"{copy} differs from data/train.csv"
+        )
 
 
 def test_holdout_and_train_do_not_overlap() -> None:

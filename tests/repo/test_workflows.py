@@ -14,7 +14,9 @@ from grader.course import load_course_config
 from grader.starter_cli import render_caller_workflow
 
 ROOT = Path(__file__).resolve().parents[2]
-WORKFLOWS = sorted(ROOT.glob(".github/workflows/*.yml")) + sorted(ROOT.glob("homework/*/*/.github/workflows/*.yml"))
+WORKFLOWS = sorted(ROOT.glob(".github/workflows/*.yml")) + sorted(
+    ROOT.glob("homework/*/*/.github/workflows/*.yml")
+)
 
 
 def test_there_are_workflows_for_ci_grading_regrade_and_docs() -> None:
@@ -24,8 +26,19 @@ def test_there_are_workflows_for_ci_grading_regrade_and_docs() -> None:
 
 @pytest.mark.parametrize("path", WORKFLOWS, ids=lambda p: str(p.relative_to(ROOT)))
 def test_workflow_validates_against_the_github_schema(path: Path) -> None:
-    done = subprocess.run([sys.executable, "-m", "check_jsonschema", "--builtin-schema", "vendor.github-workflows",
-                           str(path)], capture_output=True, text=True, timeout=120)
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "check_jsonschema",
+            "--builtin-schema",
+            "vendor.github-workflows",
+            str(path),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert done.returncode == 0, done.stdout + done.stderr
 
 
@@ -35,11 +48,17 @@ def test_actions_are_pinned_and_permissions_minimal(path: Path) -> None:
     for ref in re.findall(r"uses:\s*([^\s#]+)", text):
         if ref.startswith("./"):
             continue
-        assert re.search(r"@[0-9a-f]{40}$", ref), f"{path.name}: {ref} is not pinned to a commit SHA"
+        assert re.search(r"@[0-9a-f]{40}$", ref), (
+            f"{path.name}: {ref} is not pinned to a commit SHA"
+        )
     doc = yaml.safe_load(text)
-    assert doc.get("permissions") == {"contents": "read"}, f"{path.name}: top-level permissions must be read-only"
+    assert doc.get("permissions") == {"contents": "read"}, (
+        f"{path.name}: top-level permissions must be read-only"
+    )
     for name, job in doc["jobs"].items():
-        assert "timeout-minutes" in job or "uses" in job, f"{path.name}: job {name} needs timeout-minutes"
+        assert "timeout-minutes" in job or "uses" in job, (
+            f"{path.name}: job {name} needs timeout-minutes"
+        )
 
 
 def test_student_caller_workflows_match_the_template() -> None:
@@ -49,4 +68,6 @@ def test_student_caller_workflows_match_the_template() -> None:
     for path in callers:
         homework = path.relative_to(ROOT).parts[1].split("_")[0]
         expected = render_caller_workflow(homework, config.repository, config.grader_ref)
-        assert path.read_text() == expected, f"{path} drifted from grader/templates/grade-caller.yml"
+        assert path.read_text() == expected, (
+            f"{path} drifted from grader/templates/grade-caller.yml"
+        )

@@ -1,0 +1,110 @@
+"""Benchmark: grading wall time per stage (reference solution) and a batch of >= 10 submissions with 2 jobs.
+
+Run: ``uv run python benchmarks/grading_time.py [--load-seconds N] [--batch-size N] [--jobs N]``.
+Writes ``benchmarks/results/grading_time.json`` and ``.md``. Targets (issue #3): everything but the load
+window <= 15 s per hw1 submission with a warm install cache; in a batch, everything but the exclusive
+load windows overlaps (non-load work summed over jobs / wall time outside load windows ~ jobs).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import tempfile
+import time
+from pathlib import Path
+
+from grader.batch import SubmissionRef, run_batch
+from grader.grading.context import Options
+from grader.grading.pipeline import grade_submission
+from grader.report.model import load_report
+
+ROOT = Path(__file__).resolve().parent.parent
+RESULTS = ROOT / "benchmarks" / "results"
+VARIANTS = ["solution", "solution_flask", "starter"]
+
+
+def non_load(stages: dict[str, float]) -> float:
+    """Seconds spent outside the load stage."""
+    return round(sum(v for k, v in stages.items() if k != "load"), 2)
+
+
+def main(argv: list[str] | None = None) -> dict:
+    """Run both measurements and write the results."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--load-seconds", type=float, default=5.0)
+    parser.add_argument("--batch-size", type=int, default=10)
+    parser.add_argument("--jobs", type=int, default=2)
+    parser.add_argument("--out", type=Path, default=RESULTS)
+    args = parser.parse_args(argv)
+    solution = ROOT / "homework/hw1_api/solution"
+    options = Options(load_seconds=args.load_seconds)
+
+    grade_submission("hw1", solution, options=Options(skip_load=True))  # warm the install cache
+    single = grade_submission("hw1", solution, options=options)
+
+    with tempfile.TemporaryDirectory(prefix="grading-bench-") as tmp:
+        refs = []
+        for i in range(args.batch_size):
+            variant = VARIANTS[i % len(VARIANTS)]
+            target = Path(tmp) / "subs" / f"student{i:02d}-{variant}"
+            shutil.copytree(
+                ROOT / "homework/hw1_api" / variant,
+                target,
+                ignore=shutil.ignore_patterns("__pycache__", ".venv", ".pytest_cache"),
+            )
+            refs.append(SubmissionRef(target.name, str(target)))
+        out = Path(tmp) / "grades"
+        started = time.monotonic()
+        rows = run_batch("hw1", refs, out, options, args.jobs, progress=lambda m: None)
+        wall = time.monotonic() - started
+        reports = [load_report(out / r["report"]) for r in rows]
+    load_total = sum(r.stage_seconds.get("load", 0.0) for r in reports)
+    non_load_total = sum(non_load(r.stage_seconds) for r in reports)
+    outside_load = max(wall - load_total, 1e-9)
+    result = {
+        "load_seconds": args.load_seconds,
+        "single": {
+            "stage_seconds": single.stage_seconds,
+            "non_load_s": non_load(single.stage_seconds),
+            "points": single.points,
+            "target_non_load_s": 15.0,
+            "meets_target": non_load(single.stage_seconds) <= 15.0,
+        },
+        "batch": {
+            "submissions": len(reports),
+            "jobs": args.jobs,
+            "wall_s": round(wall, 1),
+            "load_windows_s": round(load_total, 1),
+            "non_load_work_s": round(non_load_total, 1),
+            "overlap_factor": round(non_load_total / outside_load, 2),
+            "scores": {r.student_id: r.points for r in reports},
+        },
+    }
+    args.out.mkdir(parents=True, exist_ok=True)
+    (args.out / "grading_time.json").write_text(json.dumps(result, indent=2) + "\n")
+    stages = " | ".join(f"{k} {v:.1f} s" for k, v in single.stage_seconds.items())
+    batch = result["batch"]
+    lines = [
+        "# Grading wall time (hw1)",
+        "",
+        f"Single submission (reference solution, warm cache): {stages}.",
+        f"Everything but the load window: **{result['single']['non_load_s']} s** (target <= 15 s: "
+        f"{'met' if result['single']['meets_target'] else 'NOT met'}).",
+        "",
+        "| Batch | Value |",
+        "|---|---|",
+        f"| submissions / jobs | {batch['submissions']} / {batch['jobs']} |",
+        f"| wall time | {batch['wall_s']} s |",
+        f"| exclusive load windows (incl. calibration) | {batch['load_windows_s']} s |",
+        f"| non-load work summed over jobs | {batch['non_load_work_s']} s |",
+        f"| overlap factor outside load windows (ideal = jobs) | {batch['overlap_factor']} |",
+    ]
+    (args.out / "grading_time.md").write_text("\n".join(lines) + "\n")
+    print("\n".join(lines))
+    return result
+
+
+if __name__ == "__main__":
+    main()

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from grader.paths import DEFAULT_SUITES_DIR, PACKAGE_DIR
-from grader.sandbox import Limits, Sandbox, detect_isolation
+from grader.sandbox import Limits, ProcessResult, Sandbox, detect_isolation
 from grader.sandbox.uids import processes_of_uid
 from grader.stages.interpreter import submission_python
 
@@ -34,7 +34,10 @@ def box(tmp_path: Path) -> Iterator[Sandbox]:
         assert uid is None or processes_of_uid(uid) == []
 
 
-def python(box: Sandbox, code: str, limits: Limits = Limits(wall_seconds=30)):  # noqa: ANN201
+QUICK = Limits(wall_seconds=30)
+
+
+def python(box: Sandbox, code: str, limits: Limits = QUICK) -> ProcessResult:
     script = box.src / "probe.py"
     script.write_text(textwrap.dedent(code))
     return box.run([submission_python(True), str(script)], limits=limits)

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import json
 import shutil
 import time
 
 from grader.grading.context import GradeContext
+from grader.paths import CONTRACTS_DIR
 from grader.sandbox.limits import Limits
 from grader.stages.junit import TestCounts, read_junit, reconcile
 
@@ -20,7 +20,7 @@ def prepare_public_tests(ctx: GradeContext) -> None:
     if target.exists():
         shutil.rmtree(target)
     shutil.copytree(source, target, ignore=shutil.ignore_patterns("__pycache__"))
-    (target / "contract.json").write_text(json.dumps(ctx.contract, indent=2) + "\n")
+    shutil.copyfile(CONTRACTS_DIR / f"{ctx.rubric.contract}.json", target / "contract.json")
     # An explicit, empty ini: the submission's own pytest configuration (addopts, plugins) is not used.
     (target / "pytest.ini").write_text("[pytest]\n")
 

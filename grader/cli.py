@@ -204,7 +204,7 @@ def main() -> None:
     from grader import batch_cli, final_cli, starter_cli  # noqa: F401  (register commands)
 
     try:
-        app(standalone_mode=False)
+        code = app(standalone_mode=False)  # returns typer.Exit's code instead of raising it
     except UsageError as exc:
         err.print(f"error: {exc}", markup=False, highlight=False)
         sys.exit(2)
@@ -221,4 +221,4 @@ def main() -> None:
             sys.exit(2)
         err.print(f"error: {type(exc).__name__}: {exc}", markup=False, highlight=False)
         sys.exit(2)
-    sys.exit(0)
+    sys.exit(code if isinstance(code, int) else 0)

@@ -45,6 +45,11 @@ class LoadResult:
         """Failed / all requests (1.0 when nothing was sent)."""
         return self.failures / self.requests if self.requests else 1.0
 
+    @property
+    def success_rps(self) -> float:
+        """Successful requests per second."""
+        return round((self.requests - self.failures) / self.seconds, 2) if self.seconds else 0.0
+
     def as_dict(self) -> dict[str, Any]:
         """JSON-friendly, with the error rate."""
         return {**asdict(self), "error_rate": round(self.error_rate, 4)}

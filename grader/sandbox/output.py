@@ -57,5 +57,19 @@ class CappedOutput:
         return body.decode("utf-8", "replace")
 
     def last_lines(self, n: int = 15) -> str:
-        """The last ``n`` lines of the kept output (for feedback)."""
-        return "\n".join(self.text().rstrip().splitlines()[-n:])
+        """The last ``n`` lines of the kept output (for feedback), at most ``FEEDBACK_CHARS`` long."""
+        return tail_lines(self.text(), n)
+
+
+FEEDBACK_CHARS = 3000
+
+
+def tail_lines(text: str, n: int, max_chars: int = FEEDBACK_CHARS) -> str:
+    """The last ``n`` lines of ``text``, cut to their last ``max_chars`` characters.
+
+    Output quoted in feedback stays short even when a submission prints one endless line.
+    """
+    tail = "\n".join(text.rstrip().splitlines()[-n:])
+    if len(tail) > max_chars:
+        tail = f"[... {len(tail) - max_chars} characters cut ...]" + tail[-max_chars:]
+    return tail

@@ -15,7 +15,7 @@ from pathlib import Path
 from grader.sandbox import netns
 from grader.sandbox.capabilities import Isolation
 from grader.sandbox.limits import DEFAULT_LIMITS, Limits
-from grader.sandbox.output import CappedOutput
+from grader.sandbox.output import CappedOutput, tail_lines
 from grader.sandbox.uids import UidLease, processes_of_uid
 
 BASE_PATH = "/usr/local/bin:/usr/bin:/bin"
@@ -38,8 +38,8 @@ class ProcessResult:
         return self.returncode == 0 and not self.timed_out
 
     def tail(self, n: int = 15) -> str:
-        """The last lines of output, for feedback."""
-        return "\n".join(self.output.rstrip().splitlines()[-n:])
+        """The last lines of output (at most ``FEEDBACK_CHARS`` characters), for feedback."""
+        return tail_lines(self.output, n)
 
 
 class RunningProcess:

@@ -69,11 +69,17 @@ def run_load_stage(ctx: GradeContext) -> None:
             "look for exceptions, timeouts or a single blocking worker.",
             started=started,
         )
+    if result.error_rate > max_error:
+        # Fast failures are not speed: latency and throughput only count when requests succeed.
+        reason = "not scored: too many requests failed under load (see load.error_rate)"
+        ctx.failed("load.latency_p95", reason, started=started)
+        ctx.failed("load.throughput", reason, started=started)
+        return
     bound = min(
         float(t["load_p95_cap_ms"]),
         max(float(t["load_p95_floor_ms"]), float(t["load_p95_factor"]) * calibration.p95_ms),
     )
-    if result.requests and result.p95_ms <= bound:
+    if result.p95_ms <= bound:
         ctx.passed(
             "load.latency_p95", f"p95 {result.p95_ms:.0f} ms <= {bound:.0f} ms", started=started
         )
@@ -82,17 +88,21 @@ def run_load_stage(ctx: GradeContext) -> None:
             "load.latency_p95",
             f"p95 {result.p95_ms:.0f} ms exceeds the bound of {bound:.0f} ms "
             f"({float(t['load_p95_factor']):g}x the calibration p95, at least "
-            f"{float(t['load_p95_floor_ms']):g} ms). Is the request path doing slow "
-            "or blocking work?",
+            f"{float(t['load_p95_floor_ms']):g} ms, at most {float(t['load_p95_cap_ms']):g} ms). "
+            "Is the request path doing slow or blocking work?",
             started=started,
         )
-    need = float(t["load_throughput_factor"]) * calibration.rps
-    if result.rps >= need:
-        ctx.passed("load.throughput", f"{result.rps:.1f} RPS >= {need:.1f} RPS", started=started)
+    need = float(t["load_throughput_factor"]) * calibration.success_rps
+    if result.success_rps >= need:
+        ctx.passed(
+            "load.throughput",
+            f"{result.success_rps:.1f} successful RPS >= {need:.1f}",
+            started=started,
+        )
     else:
         ctx.failed(
             "load.throughput",
-            f"{result.rps:.1f} RPS < {need:.1f} RPS required "
+            f"{result.success_rps:.1f} successful RPS < {need:.1f} required "
             f"({float(t['load_throughput_factor']):g}x the calibration service)",
             started=started,
         )

@@ -410,8 +410,10 @@ def _load_rule(homework: str) -> str:
         f"{_number(float(t['load_p95_floor_ms']))} ms and never looser than "
         f"{_number(float(t['load_p95_cap_ms']))} ms.\n"
         f"- **`load.throughput`**: you must serve at least "
-        f"{_number(float(t['load_throughput_factor']) * 100)}% of the requests per second the calibration "
-        "service served under the same profile.\n"
+        f"{_number(float(t['load_throughput_factor']) * 100)}% of the successful requests per second the "
+        "calibration service served under the same profile.\n"
+        "- Latency and throughput count only when the error rate is within its limit: fast failures are "
+        "not speed.\n"
     )
 
 

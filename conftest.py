@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parent
 
 
 def _require(condition: bool, what: str) -> None:
@@ -46,4 +46,7 @@ def require_full_isolation() -> None:
     from grader.sandbox import detect_isolation
 
     isolation = detect_isolation()
-    _require(isolation.level == "full", "full sandbox isolation (root, bubblewrap, iproute2 netns, setpriv)")
+    _require(
+        isolation.level == "full",
+        "full sandbox isolation (root, bubblewrap, iproute2 netns, setpriv)",
+    )

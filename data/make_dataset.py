@@ -60,19 +60,31 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     snapshot, train, holdout = build_frames()
-    blobs = {SNAPSHOT: to_csv_bytes(snapshot), TRAIN: to_csv_bytes(train), HOLDOUT: to_csv_bytes(holdout)}
+    blobs = {
+        SNAPSHOT: to_csv_bytes(snapshot),
+        TRAIN: to_csv_bytes(train),
+        HOLDOUT: to_csv_bytes(holdout),
+    }
     hashes = {path.name: sha256_bytes(blob) for path, blob in blobs.items()}
 
     recorded = json.loads(MANIFEST.read_text()) if MANIFEST.exists() else None
     if recorded is not None:
-        changed = [name for name, digest in hashes.items() if recorded["files"][name]["sha256"] != digest]
+        changed = [
+            name for name, digest in hashes.items() if recorded["files"][name]["sha256"] != digest
+        ]
         if changed:
-            print(f"error: regenerated data differs from the manifest: {', '.join(changed)}", file=sys.stderr)
+            print(
+                f"error: regenerated data differs from the manifest: {', '.join(changed)}",
+                file=sys.stderr,
+            )
             return 1
     if args.check:
         on_disk = [p.name for p, blob in blobs.items() if not p.exists() or p.read_bytes() != blob]
         if on_disk:
-            print(f"error: committed files differ from the regenerated ones: {', '.join(on_disk)}", file=sys.stderr)
+            print(
+                f"error: committed files differ from the regenerated ones: {', '.join(on_disk)}",
+                file=sys.stderr,
+            )
             return 1
         print("data OK: snapshot, split and manifest agree")
         return 0

@@ -1,0 +1,1 @@
+"""hw1 churn prediction service (Flask reference solution)."""

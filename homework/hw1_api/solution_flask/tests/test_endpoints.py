@@ -1,0 +1,103 @@
+"""Every endpoint answers, and every body conforms to the contract."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tests.support import CONTRACT, assert_conforms
+
+
+def test_health(client) -> None:
+    response = client.get("/health")
+    assert response.status_code == 200
+    assert response.get_json() == {"status": "ok"}
+    assert_conforms("Health", response.get_json())
+
+
+def test_model_info(client) -> None:
+    response = client.get("/model")
+    assert response.status_code == 200
+    info = response.get_json()
+    assert_conforms("ModelInfo", info)
+    required = CONTRACT["$defs"]["Customer"]["required"]
+    assert [f["name"] for f in info["features"]] == required
+    assert 0.8 <= info["metrics"]["roc_auc"] <= 1
+    by_name = {f["name"]: f for f in info["features"]}
+    assert by_name["total_charges"]["nullable"] is True
+    assert by_name["contract"]["values"] == ["Month-to-month", "One year", "Two year"]
+
+
+def test_predict(client, customer) -> None:
+    response = client.post("/predict", json=customer)
+    assert response.status_code == 200
+    body = response.get_json()
+    assert_conforms("Prediction", body)
+    assert body["customer_id"] == customer["customer_id"]
+    assert body["churn"] == (body["churn_probability"] >= 0.5)
+    assert body["model_version"] == client.get("/model").get_json()["version"]
+
+
+def test_predict_batch(client, customer) -> None:
+    customers = [dict(customer, customer_id=f"c{i}", tenure=i) for i in range(5)]
+    response = client.post("/predict/batch", json={"customers": customers})
+    assert response.status_code == 200
+    body = response.get_json()
+    assert_conforms("BatchResponse", body)
+    assert [p["customer_id"] for p in body["predictions"]] == [f"c{i}" for i in range(5)]
+
+
+def test_openapi_document(client) -> None:
+    response = client.get("/openapi.json")
+    assert response.status_code == 200
+    doc = response.get_json()
+    assert_conforms("OpenAPIDocument", doc)
+    assert doc["openapi"].startswith("3.1")
+    for endpoint in CONTRACT["endpoints"]:
+        assert endpoint["method"].lower() in doc["paths"][endpoint["path"]]
+    schemas = doc["components"]["schemas"]
+    assert schemas["Customer"]["required"] == CONTRACT["$defs"]["Customer"]["required"]
+    request = doc["paths"]["/predict/batch"]["post"]["requestBody"]["content"]["application/json"]
+    assert request["schema"] == {"$ref": "#/components/schemas/BatchRequest"}
+
+    def refs(node: Any) -> list[str]:
+        if isinstance(node, dict):
+            return [v for k, v in node.items() if k == "$ref"] + [
+                r for v in node.values() for r in refs(v)
+            ]
+        return [r for v in node for r in refs(v)] if isinstance(node, list) else []
+
+    for ref in refs(doc):  # every reference resolves inside the document
+        assert ref.startswith("#/components/schemas/") and ref.rsplit("/", 1)[1] in schemas
+
+
+def test_docs_page_is_offline(client) -> None:
+    response = client.get("/docs")
+    assert response.status_code == 200
+    assert response.mimetype == "text/html"
+    page = response.get_data(as_text=True)
+    assert "/openapi.json" in page
+    assert "http://" not in page and "https://" not in page  # nothing fetched from elsewhere
+
+
+def test_unknown_route_is_json_404(client) -> None:
+    response = client.get("/no/such/route")
+    assert response.status_code == 404
+    assert response.get_json() == {"detail": "Not Found"}
+
+
+def test_wrong_method_is_json_405(client) -> None:
+    for method, path in [("delete", "/predict"), ("get", "/predict/batch"), ("post", "/health")]:
+        response = getattr(client, method)(path)
+        assert response.status_code == 405
+        assert response.get_json() == {"detail": "Method Not Allowed"}
+        assert "Allow" in response.headers
+
+
+def test_oversized_body_is_413(client, customer) -> None:
+    response = client.post(
+        "/predict/batch",
+        data=b'{"customers": [' + b" " * (9 * 1024 * 1024) + b"]}",
+        content_type="application/json",
+    )
+    assert response.status_code == 413
+    assert_conforms("Error", response.get_json())

@@ -1,0 +1,307 @@
+"""Tests for lecture 8: the stand-in orchestrator, the churn pipeline and the CI files."""
+
+from __future__ import annotations
+
+import ast
+import importlib.util
+import json
+import re
+import runpy
+import shutil
+import subprocess
+import sys
+from collections.abc import Mapping
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import pytest
+import yaml
+from yamllint import linter
+from yamllint.config import YamlLintConfig
+
+EXAMPLES = Path(__file__).resolve().parent / "examples"
+REPO = Path(__file__).resolve().parents[2]
+CHECK_JSONSCHEMA = Path(sys.executable).with_name("check-jsonschema")
+if not CHECK_JSONSCHEMA.exists():  # e.g. a resolved interpreter path outside the venv
+    CHECK_JSONSCHEMA = Path(shutil.which("check-jsonschema") or "check-jsonschema")
+YAMLLINT_CONFIG = YamlLintConfig(
+    "{extends: default, rules: {line-length: {max: 100}, truthy: {check-keys: false},"
+    " document-start: disable}}"
+)
+
+
+def _load(name: str) -> ModuleType:
+    key = f"lecture08_{name}"
+    if key not in sys.modules:
+        spec = importlib.util.spec_from_file_location(key, EXAMPLES / f"{name}.py")
+        assert spec is not None and spec.loader is not None
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[key] = module
+        spec.loader.exec_module(module)
+    return sys.modules[key]
+
+
+dag_mod = _load("mini_dag")
+pipeline = _load("churn_pipeline")
+
+
+def _quiet(_: str) -> None:
+    pass
+
+
+# ----------------------------------------------------------------------------- mini_dag
+def _writer(inputs: Mapping[str, Path], out: Path, params: Mapping[str, Any]) -> None:
+    if params["_attempt"] <= params.get("_fail", 0):
+        raise ConnectionError("transient")
+    if params.get("gate"):
+        raise dag_mod.NonRetryableError("gate closed")
+    upstream = "".join((inputs[u] / "v.txt").read_text() for u in sorted(inputs))
+    (out / "v.txt").write_text(upstream + params["v"])
+
+
+def test_topological_order_respects_dependencies_and_is_deterministic() -> None:
+    t = dag_mod.Task
+    dag = dag_mod.DAG(
+        "d",
+        [
+            t("report", _writer, ("train", "eval")),
+            t("eval", _writer, ("train",)),
+            t("train", _writer, ("load",)),
+            t("load", _writer),
+        ],
+    )
+    assert dag.order == ["load", "train", "eval", "report"]
+    for up, down in dag.edges():
+        assert dag.order.index(up) < dag.order.index(down)
+
+
+def test_cycles_and_unknown_dependencies_are_refused() -> None:
+    t = dag_mod.Task
+    with pytest.raises(ValueError, match="cycle"):
+        dag_mod.DAG("c", [t("a", _writer, ("b",)), t("b", _writer, ("a",))])
+    with pytest.raises(ValueError, match="unknown"):
+        dag_mod.DAG("u", [t("a", _writer, ("ghost",))])
+
+
+def test_retries_recover_transient_failures(tmp_path: Path) -> None:
+    t = dag_mod.Task
+    ok = dag_mod.DAG("r", [t("a", _writer, retries=2, params={"v": "A", "_fail": 2})])
+    result = ok.run(tmp_path / "ok", log=_quiet)["a"]
+    assert (result.status, result.attempts) == ("ran", 3)
+    no_retry = dag_mod.DAG(
+        "r",
+        [
+            t("a", _writer, params={"v": "A", "_fail": 1}),
+            t("b", _writer, ("a",), params={"v": "B"}),
+        ],
+    )
+    results = no_retry.run(tmp_path / "bad", log=_quiet)
+    assert results["a"].status == "failed"
+    assert results["b"].status == "upstream_failed"
+    assert not (tmp_path / "bad" / "a").exists()  # no half-written output left behind
+
+
+def test_non_retryable_errors_fail_on_the_first_attempt(tmp_path: Path) -> None:
+    dag = dag_mod.DAG("g", [dag_mod.Task("a", _writer, retries=5, params={"v": "A", "gate": 1})])
+    result = dag.run(tmp_path, log=_quiet)["a"]
+    assert (result.status, result.attempts) == ("failed", 1)
+
+
+def test_cache_skips_unchanged_tasks_and_reruns_downstream_of_a_change(tmp_path: Path) -> None:
+    def build(v_b: str) -> Any:
+        t = dag_mod.Task
+        return dag_mod.DAG(
+            "c",
+            [
+                t("a", _writer, params={"v": "A"}),
+                t("b", _writer, ("a",), params={"v": v_b}),
+                t("c", _writer, ("b",), params={"v": "C"}),
+            ],
+        )
+
+    first = build("B").run(tmp_path, log=_quiet)
+    assert {r.status for r in first.values()} == {"ran"}
+    again = build("B").run(tmp_path, log=_quiet)
+    assert {r.status for r in again.values()} == {"cached"}
+    changed = build("B2").run(tmp_path, log=_quiet)
+    assert [changed[n].status for n in "abc"] == ["cached", "ran", "ran"]
+    assert (tmp_path / "c" / "v.txt").read_text() == "AB2C"
+
+
+def test_mini_dag_demo_prints_order_retry_and_cache(capsys: pytest.CaptureFixture[str]) -> None:
+    runpy.run_path(str(EXAMPLES / "mini_dag.py"), run_name="__main__")
+    out = capsys.readouterr().out
+    assert "topological order: a -> b -> c -> d" in out
+    assert "-> retrying" in out
+    assert "final output: ABACD" in out
+    assert "second run: {'a': 'cached', 'b': 'cached', 'c': 'cached', 'd': 'cached'}" in out
+
+
+# ----------------------------------------------------------------------------- the pipeline
+def test_same_seed_gives_byte_identical_metrics(tmp_path: Path) -> None:
+    registry = tmp_path / "registry"
+    for run in ("a", "b"):
+        results = pipeline.build_dag(registry, seed=42).run(tmp_path / run, log=_quiet)
+        assert {r.status for r in results.values()} == {"ran"}
+    metrics_a = (tmp_path / "a" / "evaluate" / "metrics.json").read_bytes()
+    metrics_b = (tmp_path / "b" / "evaluate" / "metrics.json").read_bytes()
+    assert metrics_a == metrics_b
+    metrics = json.loads(metrics_a)
+    assert metrics["roc_auc"] >= pipeline.ROC_AUC_FLOOR
+    assert metrics["n_test"] == 1122
+    # Identical model bytes: the registry keeps one version, the second run reuses it.
+    assert sorted(p.name for p in (registry / "churn").iterdir()) == ["v1"]
+    second = json.loads((tmp_path / "b" / "register" / "registered.json").read_text())
+    assert second == {"new": False, "version": "v1"}
+    record = json.loads((registry / "churn" / "v1" / "experiment.json").read_text())
+    assert record["data"]["md5"] == pipeline.md5_of(pipeline.DATA_PATH)
+    assert record["params"] == {"C": 1.0, "seed": 42}
+    assert set(record["environment"]["packages"]) == {"numpy", "pandas", "scikit-learn"}
+
+    pipeline.build_dag(registry, seed=7).run(tmp_path / "c", log=_quiet)
+    assert (tmp_path / "c" / "evaluate" / "metrics.json").read_bytes() != metrics_a
+
+
+def test_changed_data_invalidates_the_cache_and_bad_data_stops_the_pipeline(
+    tmp_path: Path,
+) -> None:
+    source = tmp_path / "train.csv"
+    shutil.copyfile(pipeline.DATA_PATH, source)
+    registry = tmp_path / "registry"
+    pipeline.build_dag(registry, source=source).run(tmp_path / "run", log=_quiet)
+    lines = source.read_text().splitlines(keepends=True)
+    source.write_text("".join(lines + [lines[1]]))  # a duplicated customer sneaks in
+    results = pipeline.build_dag(registry, source=source).run(tmp_path / "run", log=_quiet)
+    assert results["extract"].status == "ran"  # new md5 -> new cache key
+    assert (results["validate"].status, results["validate"].attempts) == ("failed", 1)
+    assert "duplicate row_id" in results["validate"].error
+    assert results["register"].status == "upstream_failed"
+
+
+def test_quality_gate_blocks_registration(tmp_path: Path) -> None:
+    registry = tmp_path / "registry"
+    results = pipeline.build_dag(registry, floor=0.99).run(tmp_path / "run", log=_quiet)
+    assert results["evaluate"].status == "ran"
+    assert results["register"].status == "failed"
+    assert "quality gate" in results["register"].error
+    assert not (registry / "churn").exists() or not any((registry / "churn").iterdir())
+
+
+def test_cli_single_run_prints_metrics(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code = pipeline.main(["--workdir", str(tmp_path / "ci"), "--seed", "42"])
+    out = capsys.readouterr().out
+    assert code == 0
+    metrics = json.loads(out[out.index("{") :])
+    assert 0.80 <= metrics["roc_auc"] <= 0.90
+
+
+def test_demo_reports_reproducibility(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(sys, "argv", ["churn_pipeline.py"])
+    with pytest.raises(SystemExit) as exit_info:
+        runpy.run_path(str(EXAMPLES / "churn_pipeline.py"), run_name="__main__")
+    assert exit_info.value.code == 0
+    out = capsys.readouterr().out
+    assert "byte-identical: True" in out
+    assert "seed 7 metrics.json identical to seed 42: False" in out
+    assert "'A again': 'extract=cached validate=cached split=cached train=cached" in out
+    assert "'A, C=0.1': 'extract=cached validate=cached split=cached train=ran" in out
+    assert "extract   attempt 1 failed: ConnectionError" in out
+
+
+# ----------------------------------------------------------------------------- config files
+def _check_jsonschema(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [str(CHECK_JSONSCHEMA), *args], capture_output=True, text=True, timeout=60
+    )
+
+
+def test_github_workflow_is_valid_and_broken_one_is_not(tmp_path: Path) -> None:
+    workflow = EXAMPLES / "train.yml"
+    ok = _check_jsonschema("--builtin-schema", "vendor.github-workflows", str(workflow))
+    assert ok.returncode == 0, ok.stdout + ok.stderr
+    broken = tmp_path / "broken.yml"
+    broken.write_text(workflow.read_text().replace("runs-on:", "runs_on:"))
+    bad = _check_jsonschema("--builtin-schema", "vendor.github-workflows", str(broken))
+    assert bad.returncode == 1
+    assert "runs-on" in bad.stdout
+
+
+def test_gitlab_ci_is_valid() -> None:
+    result = _check_jsonschema(
+        "--builtin-schema",
+        "vendor.gitlab-ci",
+        "--data-transform",
+        "gitlab-ci",
+        str(EXAMPLES / "gitlab-ci.yml"),
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+@pytest.mark.parametrize("name", ["train.yml", "gitlab-ci.yml"])
+def test_ci_files_pass_yamllint(name: str) -> None:
+    problems = list(linter.run((EXAMPLES / name).read_text(), YAMLLINT_CONFIG))
+    assert problems == []
+
+
+def test_workflow_implements_ci_ct_cd_and_calls_real_files() -> None:
+    text = (EXAMPLES / "train.yml").read_text()
+    workflow = yaml.safe_load(text)
+    triggers = workflow.get("on", workflow.get(True))  # PyYAML reads the key `on` as True
+    assert {"push", "pull_request", "schedule", "workflow_dispatch"} <= set(triggers)
+    jobs = workflow["jobs"]
+    assert jobs["train"]["needs"] == "test"
+    assert jobs["deliver"]["needs"] == "train"
+    assert all("timeout-minutes" in job for job in jobs.values())
+    scripts = re.findall(r"uv run python (\S+\.py)", text)
+    assert scripts
+    for script in scripts:
+        assert (REPO / script).is_file(), script
+
+
+def _airflow_dag_structure() -> tuple[set[str], set[tuple[str, str]], ast.Call]:
+    tree = ast.parse((EXAMPLES / "airflow_churn_dag.py").read_text())
+    dag_fn = next(
+        node
+        for node in tree.body
+        if isinstance(node, ast.FunctionDef)
+        and any(
+            isinstance(d, ast.Call) and getattr(d.func, "id", "") == "dag"
+            for d in node.decorator_list
+        )
+    )
+    decorator = next(d for d in dag_fn.decorator_list if isinstance(d, ast.Call))
+    tasks = {
+        node.name
+        for node in dag_fn.body
+        if isinstance(node, ast.FunctionDef)
+        and any(
+            getattr(d, "id", None) == "task"
+            or getattr(getattr(d, "func", None), "id", None) == "task"
+            for d in node.decorator_list
+        )
+    }
+    producer: dict[str, str] = {}
+    edges: set[tuple[str, str]] = set()
+    for stmt in dag_fn.body:
+        call = stmt.value if isinstance(stmt, ast.Assign | ast.Expr) else None
+        if not isinstance(call, ast.Call) or getattr(call.func, "id", None) not in tasks:
+            continue
+        for arg in call.args:
+            edges.add((producer[arg.id], call.func.id))
+        if isinstance(stmt, ast.Assign):
+            producer[stmt.targets[0].id] = call.func.id
+    return tasks, edges, decorator
+
+
+def test_airflow_dag_mirrors_the_stand_in_pipeline() -> None:
+    tasks, edges, decorator = _airflow_dag_structure()
+    stand_in = pipeline.build_dag(Path("unused-registry"))
+    assert tasks == set(pipeline.TASK_NAMES) == set(stand_in.tasks)
+    assert edges == stand_in.edges()
+    keywords = {kw.arg: kw.value for kw in decorator.keywords}
+    assert ast.literal_eval(keywords["schedule"]) == "@weekly"
+    assert ast.literal_eval(keywords["catchup"]) is False
+    assert importlib.util.find_spec("airflow") is None  # shown as text, never executed here

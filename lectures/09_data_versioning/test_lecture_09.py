@@ -1,0 +1,302 @@
+"""Tests for lecture 9: the DVC stand-in, the real DVC files and the data validation suite."""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.util
+import re
+import runpy
+import shutil
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from types import ModuleType
+
+import numpy as np
+import pandas as pd
+import pytest
+import yaml
+from yamllint import linter
+from yamllint.config import YamlLintConfig
+
+EXAMPLES = Path(__file__).resolve().parent / "examples"
+DATA = Path(__file__).resolve().parents[2] / "data" / "train.csv"
+YAMLLINT = YamlLintConfig(
+    "{extends: default, rules: {line-length: {max: 100}, document-start: disable,"
+    " indentation: {indent-sequences: consistent}}}"
+)
+
+
+def _load(name: str) -> ModuleType:
+    key = f"lecture09_{name}"
+    if key not in sys.modules:
+        spec = importlib.util.spec_from_file_location(key, EXAMPLES / f"{name}.py")
+        assert spec is not None and spec.loader is not None
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[key] = module
+        spec.loader.exec_module(module)
+    return sys.modules[key]
+
+
+dvc = _load("mini_dvc")
+val = _load("churn_validation")
+
+
+# ----------------------------------------------------------------------------- mini_dvc
+@pytest.fixture
+def project(tmp_path: Path) -> tuple[Path, Path]:
+    """A project folder holding a copy of the course data."""
+    data = tmp_path / "project" / "data" / "train.csv"
+    data.parent.mkdir(parents=True)
+    shutil.copyfile(DATA, data)
+    return tmp_path / "project", data
+
+
+def test_add_writes_a_dvc_style_pointer_and_caches_by_content(project: tuple[Path, Path]) -> None:
+    root, data = project
+    store = dvc.MiniDVC(root)
+    pointer = store.add(data)
+    md5 = hashlib.md5(DATA.read_bytes()).hexdigest()
+    assert pointer.name == "train.csv.dvc"
+    assert yaml.safe_load(pointer.read_text()) == {
+        "outs": [{"md5": md5, "size": DATA.stat().st_size, "hash": "md5", "path": "train.csv"}]
+    }
+    obj = root / ".minidvc" / "cache" / "files" / "md5" / md5[:2] / md5[2:]
+    assert obj.read_bytes() == DATA.read_bytes()
+    assert "/train.csv" in (data.parent / ".gitignore").read_text().split()
+    twin = data.with_name("same_bytes.csv")
+    shutil.copyfile(DATA, twin)
+    store.add(twin)
+    assert store.objects() == [md5]  # identical content is stored once
+
+
+def test_status_detects_modification_and_checkout_restores(project: tuple[Path, Path]) -> None:
+    root, data = project
+    store = dvc.MiniDVC(root)
+    pointer = store.add(data)
+    assert store.status(pointer) == "unchanged"
+    with data.open("a") as fh:
+        fh.write("9999,No,0,0,0,0,1,1,No,DSL,No,No,No,No,No,No,One year,0,Mailed check,20.0,20.0\n")
+    assert store.status(pointer) == "modified"
+    store.checkout(pointer)
+    assert store.status(pointer) == "unchanged"
+    assert data.read_bytes() == DATA.read_bytes()
+    data.unlink()
+    assert store.status(pointer) == "missing"
+
+
+def test_old_versions_can_be_checked_out(project: tuple[Path, Path]) -> None:
+    root, data = project
+    store = dvc.MiniDVC(root)
+    pointer = store.add(data)
+    v1 = pointer.read_text()
+    data.write_text("".join(DATA.read_text().splitlines(keepends=True)[:101]))
+    store.add(data)
+    assert len(store.objects()) == 2
+    assert len(data.read_text().splitlines()) == 101
+    pointer.write_text(v1)
+    store.checkout(pointer)
+    assert data.read_bytes() == DATA.read_bytes()
+
+
+def test_corrupted_cache_object_is_refused(project: tuple[Path, Path]) -> None:
+    root, data = project
+    store = dvc.MiniDVC(root)
+    pointer = store.add(data)
+    (obj,) = [p for p in (root / ".minidvc").rglob("*") if p.is_file()]
+    obj.chmod(0o644)
+    obj.write_bytes(b"tampered")
+    with pytest.raises(ValueError, match="corrupted"):
+        store.checkout(pointer)
+
+
+def test_push_and_pull_through_a_remote(project: tuple[Path, Path], tmp_path: Path) -> None:
+    root, data = project
+    remote = tmp_path / "remote"
+    store = dvc.MiniDVC(root)
+    pointer = store.add(data)
+    assert store.push(remote) == 1
+    assert store.push(remote) == 0  # only missing objects travel
+    shutil.rmtree(root / ".minidvc")
+    data.unlink()
+    with pytest.raises(FileNotFoundError):
+        store.checkout(pointer)
+    store.pull(pointer, remote)
+    assert data.read_bytes() == DATA.read_bytes()
+
+
+def test_mini_dvc_demo(capsys: pytest.CaptureFixture[str]) -> None:
+    runpy.run_path(str(EXAMPLES / "mini_dvc.py"), run_name="__main__")
+    out = capsys.readouterr().out
+    assert "after editing the file, status: modified" in out
+    assert "checkout v1 -> 5607 rows, identical: True" in out
+    assert "adding an identical copy under another name -> objects: 2" in out
+    assert "push to remote: sent 2 objects; again: 0" in out
+    assert "after deleting cache + file and pulling, status: unchanged" in out
+
+
+# ----------------------------------------------------------------------------- DVC files
+def test_pointer_file_matches_the_course_data() -> None:
+    """Like `dvc status`: the committed pointer still describes data/train.csv."""
+    (entry,) = yaml.safe_load((EXAMPLES / "train.csv.dvc").read_text())["outs"]
+    assert entry["hash"] == "md5"
+    assert entry["md5"] == hashlib.md5(DATA.read_bytes()).hexdigest()
+    assert entry["size"] == DATA.stat().st_size
+
+
+STAGE_KEYS = {"cmd", "deps", "params", "outs", "metrics", "plots", "wdir", "desc", "frozen"}
+
+
+def _paths(items: list) -> list[str]:
+    """Entries of deps/outs/metrics are either strings or one-key mappings with options."""
+    return [item if isinstance(item, str) else next(iter(item)) for item in items or []]
+
+
+def _lookup(params: dict, dotted: str) -> object:
+    node: object = params
+    for part in dotted.split("."):
+        assert isinstance(node, dict) and part in node, dotted
+        node = node[part]
+    return node
+
+
+def test_dvc_yaml_is_a_consistent_pipeline() -> None:
+    pipeline = yaml.safe_load((EXAMPLES / "dvc.yaml").read_text())
+    params = yaml.safe_load((EXAMPLES / "params.yaml").read_text())
+    stages = pipeline["stages"]
+    producers: dict[str, str] = {}
+    for name, stage in stages.items():
+        assert set(stage) <= STAGE_KEYS, name
+        assert isinstance(stage["cmd"], str) and stage["cmd"].strip()
+        for ref in re.findall(r"\$\{([\w.]+)\}", stage["cmd"]):
+            _lookup(params, ref)
+        templated = set(re.findall(r"\$\{([\w.]+)\}", stage["cmd"]))
+        assert templated <= set(stage.get("params", [])), f"{name} must track {templated}"
+        for key in stage.get("params", []):
+            _lookup(params, key)
+        for out in _paths(stage.get("outs")) + _paths(stage.get("metrics")):
+            assert out not in producers, f"{out} produced twice"
+            producers[out] = name
+    edges = {
+        (producers[dep], name)
+        for name, stage in stages.items()
+        for dep in _paths(stage.get("deps"))
+        if dep in producers
+    }
+    assert edges == {
+        ("validate", "split"),
+        ("split", "train"),
+        ("split", "evaluate"),
+        ("train", "evaluate"),
+    }
+    sources = {d for s in stages.values() for d in _paths(s.get("deps"))} - set(producers)
+    assert "data/train.csv" in sources  # the raw data comes from `dvc add`, not a stage
+    assert stages["evaluate"]["metrics"] == [{"metrics.json": {"cache": False}}]
+
+
+@pytest.mark.parametrize("name", ["dvc.yaml", "params.yaml", "train.csv.dvc"])
+def test_yaml_files_pass_yamllint(name: str) -> None:
+    assert list(linter.run((EXAMPLES / name).read_text(), YAMLLINT)) == []
+
+
+# ----------------------------------------------------------------------------- validation
+@pytest.fixture(scope="module")
+def df() -> pd.DataFrame:
+    return pd.read_csv(DATA)
+
+
+def test_real_data_passes_every_expectation(df: pd.DataFrame) -> None:
+    results = val.validate(df)
+    assert len(results) == 10
+    assert val.failed(results) == set()
+
+
+SOME = [3, 50, 400]
+CORRUPTIONS: dict[str, tuple[Callable[[pd.DataFrame], pd.DataFrame], set[str]]] = {
+    "target_lowercase": (lambda d: d.assign(churn=d["churn"].str.lower()), {"enums"}),
+    "unknown_contract": (
+        lambda d: d.assign(contract=d["contract"].replace("Two year", "2 year")),
+        {"enums"},
+    ),
+    "negative_tenure": (
+        lambda d: d.assign(tenure=d["tenure"].mask(d.index.isin(SOME), -3)),
+        {"ranges"},
+    ),
+    "huge_monthly_charge": (
+        lambda d: d.assign(monthly_charges=d["monthly_charges"].mask(d.index == 10, 7000.0)),
+        {"ranges", "total_vs_monthly"},
+    ),
+    "null_outside_total_charges": (
+        lambda d: d.assign(payment_method=d["payment_method"].mask(d.index.isin(SOME))),
+        {"nulls"},
+    ),
+    "total_charges_lost": (
+        lambda d: d.assign(total_charges=d["total_charges"].mask(d.index.isin(SOME))),
+        {"nulls"},
+    ),
+    "new_customer_with_total": (
+        lambda d: d.assign(total_charges=d["total_charges"].fillna(10.0)),
+        {"nulls"},
+    ),
+    "duplicate_id": (lambda d: pd.concat([d, d.iloc[[0]]], ignore_index=True), {"unique_ids"}),
+    "text_charges": (
+        lambda d: d.assign(monthly_charges="$" + d["monthly_charges"].astype(str)),
+        {"types"},
+    ),
+    "flag_out_of_domain": (
+        lambda d: d.assign(female=d["female"].mask(d.index == 5, 2)),
+        {"binary_flags"},
+    ),
+    "dropped_column": (
+        lambda d: d.drop(columns=["tenure"]),
+        {"columns", "nulls", "total_vs_monthly"},
+    ),
+    "internet_contradiction": (
+        lambda d: d.assign(
+            online_backup=d["online_backup"].mask(d["internet_service"] == "No", "No")
+        ),
+        {"consistency"},
+    ),
+    "truncated_export": (lambda d: d.head(200), {"row_count"}),
+    "total_inflated": (
+        lambda d: d.assign(total_charges=d["total_charges"].mask(d.index.isin(SOME), 59_000.0)),
+        {"total_vs_monthly"},
+    ),
+}
+
+
+@pytest.mark.parametrize("name", sorted(CORRUPTIONS))
+def test_each_corruption_is_caught_by_the_right_expectation(df: pd.DataFrame, name: str) -> None:
+    corrupt, expected = CORRUPTIONS[name]
+    assert val.failed(val.validate(corrupt(df.copy()))) == expected
+
+
+def test_failing_rows_are_counted(df: pd.DataFrame) -> None:
+    corrupt, _ = CORRUPTIONS["negative_tenure"]
+    (ranges,) = [r for r in val.validate(corrupt(df.copy())) if r.name == "ranges"]
+    assert ranges.failing_rows == len(SOME)
+
+
+def test_psi_separates_stable_and_shifted_batches(df: pd.DataFrame) -> None:
+    assert val.psi(df["tenure"], df["tenure"]) == pytest.approx(0.0, abs=1e-9)
+    stable = df.sample(1500, random_state=1)
+    report = val.drift_report(df, stable)
+    assert max(report.values()) < 0.1
+    shifted = stable.assign(monthly_charges=stable["monthly_charges"] * 1.25)
+    assert val.drift_report(df, shifted)["monthly_charges"] > 0.25
+    month_to_month = df[df["contract"] == "Month-to-month"].sample(1500, random_state=3)
+    assert val.psi(df["contract"], month_to_month["contract"]) > 0.25
+    assert val.ingest(df, stable) == "accept"
+    assert val.ingest(df, shifted) == "review"
+    broken = stable.assign(churn=np.where(stable["churn"] == "Yes", "Y", "N"))
+    assert val.ingest(df, broken) == "reject"
+
+
+def test_validation_demo(capsys: pytest.CaptureFixture[str]) -> None:
+    runpy.run_path(str(EXAMPLES / "churn_validation.py"), run_name="__main__")
+    out = capsys.readouterr().out
+    assert out.count("PASS") == 10
+    assert "FAIL" not in out
+    assert re.search(r"duplicated customer\s+-> \['unique_ids'\]", out)
+    assert re.search(r"column dropped\s+-> \['columns'\]", out)
+    assert "ingestion decisions: {'random': 'accept', 'priced up': 'review'}" in out

@@ -6,7 +6,7 @@ What it does, in order (nothing else should be running on the machine meanwhile)
 
 1. starts the FastAPI reference solution (``homework/hw1_api/solution``) with its own serve
    command from its ``pyproject.toml`` and this environment's uvicorn (``uvicorn[standard]``:
-   uvloop + httptools), and the plain service (``benchmarks/plain_service.py``: FastAPI +
+   uvloop + httptools), and the plain service (the grader's calibration service, ``grader/calibration/app.py``: FastAPI +
    scikit-learn pipeline fed a one-row DataFrame per request), each on a free 127.0.0.1 port;
 2. loads them one at a time with locust (``FastHttpUser``, no think time, 20 users, fixed
    duration, a headless subprocess writing ``--json-file``): reference ``/health``, reference
@@ -503,10 +503,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help="where results are written")
     parser.add_argument("--reference-dir", type=Path, default=DEFAULT_REFERENCE)
     parser.add_argument(
-        "--plain-app", default="plain_service:app", help="ASGI app of the plain service"
+        "--plain-app",
+        default="grader.calibration.app:app",
+        help="ASGI app of the plain service (the grader's calibration service)",
     )
     parser.add_argument(
-        "--plain-dir", type=Path, default=BENCH_DIR, help="directory the plain app is imported from"
+        "--plain-dir", type=Path, default=ROOT, help="directory the plain app is imported from"
     )
     parser.add_argument(
         "--wait-idle",

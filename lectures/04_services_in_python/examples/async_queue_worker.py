@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import queue
 import statistics
+import sys
 import threading
 import time
 from dataclasses import dataclass, field
@@ -27,50 +28,13 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from sklearn.compose import ColumnTransformer
-from sklearn.impute import SimpleImputer
-from sklearn.linear_model import LogisticRegression
-from sklearn.pipeline import Pipeline, make_pipeline
-from sklearn.preprocessing import OneHotEncoder, StandardScaler
+from sklearn.pipeline import Pipeline
 
-DATA = Path(__file__).resolve().parents[3] / "data" / "train.csv"
-NUMERIC = [
-    "female",
-    "senior_citizen",
-    "partner",
-    "dependents",
-    "phone_service",
-    "paperless_billing",
-    "tenure",
-    "monthly_charges",
-    "total_charges",
-]
-CATEGORICAL = [
-    "multiple_lines",
-    "internet_service",
-    "online_security",
-    "online_backup",
-    "device_protection",
-    "tech_support",
-    "streaming_tv",
-    "streaming_movies",
-    "contract",
-    "payment_method",
-]
+if (HERE := str(Path(__file__).resolve().parent)) not in sys.path:
+    sys.path.insert(0, HERE)  # when loaded by path (as the tests do), find churn_model.py
+from churn_model import load_data, train_pipeline
+
 STOP = None  # sentinel that tells the worker to finish
-
-
-def train_pipeline(frame: pd.DataFrame) -> Pipeline:
-    """Fit the course churn pipeline."""
-    numeric = make_pipeline(SimpleImputer(strategy="constant", fill_value=0.0), StandardScaler())
-    pre = ColumnTransformer(
-        [
-            ("num", numeric, NUMERIC),
-            ("cat", OneHotEncoder(handle_unknown="ignore"), CATEGORICAL),
-        ]
-    )
-    model = Pipeline([("pre", pre), ("clf", LogisticRegression(max_iter=1000))])
-    return model.fit(frame[NUMERIC + CATEGORICAL], (frame["churn"] == "Yes").astype(int))
 
 
 @dataclass
@@ -159,9 +123,9 @@ def run_sync(model: Pipeline, records: list[dict[str, Any]]) -> dict[str, Any]:
 
 def compare(n_requests: int = 300) -> dict[str, Any]:
     """Score the same burst of requests both ways."""
-    frame = pd.read_csv(DATA)
-    model = train_pipeline(frame)
-    records = frame[NUMERIC + CATEGORICAL].head(n_requests).to_dict(orient="records")
+    x, y = load_data()
+    model = train_pipeline(x, y)
+    records = x.head(n_requests).to_dict(orient="records")
     sync = run_sync(model, records)
     asynchronous = run_async(model, records)
     diff = np.max(np.abs(np.array(sync["probabilities"]) - np.array(asynchronous["probabilities"])))

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import socket
 import statistics
+import sys
 import threading
 import time
 from collections.abc import AsyncIterator, Callable, Iterator
@@ -30,37 +31,13 @@ import pandas as pd
 import uvicorn
 from fastapi import FastAPI, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
-from sklearn.compose import ColumnTransformer
-from sklearn.impute import SimpleImputer
-from sklearn.linear_model import LogisticRegression
-from sklearn.pipeline import Pipeline, make_pipeline
-from sklearn.preprocessing import OneHotEncoder, StandardScaler
+from sklearn.pipeline import Pipeline
 
-DATA = Path(__file__).resolve().parents[3] / "data" / "train.csv"
+if (HERE := str(Path(__file__).resolve().parent)) not in sys.path:
+    sys.path.insert(0, HERE)  # when loaded by path (as the tests do), find churn_model.py
+from churn_model import DATA, FEATURES, NUMERIC, train_from_csv
+
 MODEL_VERSION = "lecture04-demo"
-NUMERIC = [
-    "female",
-    "senior_citizen",
-    "partner",
-    "dependents",
-    "phone_service",
-    "paperless_billing",
-    "tenure",
-    "monthly_charges",
-    "total_charges",
-]
-CATEGORICAL = [
-    "multiple_lines",
-    "internet_service",
-    "online_security",
-    "online_backup",
-    "device_protection",
-    "tech_support",
-    "streaming_tv",
-    "streaming_movies",
-    "contract",
-    "payment_method",
-]
 
 AS_FLOAT = dict.fromkeys(NUMERIC, float)
 
@@ -107,21 +84,6 @@ class Prediction(BaseModel):
     churn: bool
     churn_probability: float = Field(ge=0, le=1)
     model_version: str
-
-
-def train_pipeline() -> Pipeline:
-    """Fit the course churn pipeline on data/train.csv (stands in for loading a saved artefact)."""
-    frame = pd.read_csv(DATA)
-    x, y = frame[NUMERIC + CATEGORICAL], (frame["churn"] == "Yes").astype(int)
-    numeric = make_pipeline(SimpleImputer(strategy="constant", fill_value=0.0), StandardScaler())
-    pre = ColumnTransformer(
-        [
-            ("num", numeric, NUMERIC),
-            ("cat", OneHotEncoder(handle_unknown="ignore"), CATEGORICAL),
-        ]
-    )
-    model = Pipeline([("pre", pre), ("clf", LogisticRegression(max_iter=1000))])
-    return model.fit(x, y)
 
 
 def create_app(load_model: Callable[[], Pipeline], threshold: float = 0.5) -> FastAPI:
@@ -188,7 +150,7 @@ def example_customers(n: int) -> list[dict[str, Any]]:
     frame = pd.concat([frame.head(n - 1), frame[frame["tenure"] == 0].head(1)])
     records = []
     for row in frame.to_dict(orient="records"):
-        body = {c: row[c] for c in NUMERIC + CATEGORICAL}
+        body = {c: row[c] for c in FEATURES}
         body["total_charges"] = None if pd.isna(body["total_charges"]) else body["total_charges"]
         body["customer_id"] = f"row-{row['row_id']}"
         records.append(body)
@@ -197,7 +159,7 @@ def example_customers(n: int) -> list[dict[str, Any]]:
 
 def run_demo(n_requests: int = 100) -> dict[str, Any]:
     """Start the service, exercise every endpoint and measure request latency percentiles."""
-    model = train_pipeline()
+    model = train_from_csv()
     app = create_app(lambda: model)
     customers = example_customers(5)
     result: dict[str, Any] = {}

@@ -10,19 +10,20 @@ Run: uv run python lectures/04_services_in_python/examples/flask_service.py
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 from flask import Flask, jsonify, request
 from jsonschema import Draft202012Validator
-from sklearn.compose import ColumnTransformer
-from sklearn.impute import SimpleImputer
-from sklearn.linear_model import LogisticRegression
-from sklearn.pipeline import Pipeline, make_pipeline
-from sklearn.preprocessing import OneHotEncoder, StandardScaler
+from sklearn.pipeline import Pipeline
 
-DATA = Path(__file__).resolve().parents[3] / "data" / "train.csv"
+if (HERE := str(Path(__file__).resolve().parent)) not in sys.path:
+    sys.path.insert(0, HERE)  # when loaded by path (as the tests do), find churn_model.py
+from churn_model import DATA, train_from_csv
+
+# The request contract: the columns of churn_model.FEATURES and the values each may take.
 FLAGS = ["female", "senior_citizen", "partner", "dependents", "phone_service", "paperless_billing"]
 NUMERIC = [*FLAGS, "tenure", "monthly_charges", "total_charges"]
 ADD_ON = ["No", "No internet service", "Yes"]
@@ -60,20 +61,6 @@ CUSTOMER_SCHEMA: dict[str, Any] = {
 VALIDATOR = Draft202012Validator(CUSTOMER_SCHEMA)
 
 
-def train_pipeline() -> Pipeline:
-    """Fit the course churn pipeline on data/train.csv."""
-    frame = pd.read_csv(DATA)
-    x, y = frame[NUMERIC + CATEGORICAL], (frame["churn"] == "Yes").astype(int)
-    numeric = make_pipeline(SimpleImputer(strategy="constant", fill_value=0.0), StandardScaler())
-    pre = ColumnTransformer(
-        [
-            ("num", numeric, NUMERIC),
-            ("cat", OneHotEncoder(handle_unknown="ignore"), CATEGORICAL),
-        ]
-    )
-    return Pipeline([("pre", pre), ("clf", LogisticRegression(max_iter=1000))]).fit(x, y)
-
-
 def create_app(model: Pipeline) -> Flask:
     """A Flask app with /health and /predict around an already fitted model."""
     app = Flask(__name__)
@@ -106,7 +93,7 @@ def run_demo() -> dict[str, Any]:
     for row in frame[NUMERIC + CATEGORICAL].to_dict(orient="records"):
         row["total_charges"] = None if pd.isna(row["total_charges"]) else row["total_charges"]
         bodies.append(row)
-    app = create_app(train_pipeline())
+    app = create_app(train_from_csv())
     client = app.test_client()
     good = [client.post("/predict", json=b) for b in bodies]
     bad = client.post("/predict", json=dict(bodies[0], contract="Two years", extra_field=1))

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import math
 import statistics
+import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -28,53 +29,12 @@ import pandas as pd
 from sklearn.compose import ColumnTransformer
 from sklearn.impute import SimpleImputer
 from sklearn.linear_model import LogisticRegression
-from sklearn.pipeline import Pipeline, make_pipeline
+from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import OneHotEncoder, StandardScaler
 
-DATA = Path(__file__).resolve().parents[3] / "data" / "train.csv"
-NUMERIC = [
-    "female",
-    "senior_citizen",
-    "partner",
-    "dependents",
-    "phone_service",
-    "paperless_billing",
-    "tenure",
-    "monthly_charges",
-    "total_charges",
-]
-CATEGORICAL = [
-    "multiple_lines",
-    "internet_service",
-    "online_security",
-    "online_backup",
-    "device_protection",
-    "tech_support",
-    "streaming_tv",
-    "streaming_movies",
-    "contract",
-    "payment_method",
-]
-FEATURES = NUMERIC + CATEGORICAL
-
-
-def load_data() -> tuple[pd.DataFrame, pd.Series]:
-    """Return the course training features and a 0/1 churn target."""
-    frame = pd.read_csv(DATA)
-    return frame[FEATURES], (frame["churn"] == "Yes").astype(int)
-
-
-def train_pipeline(x: pd.DataFrame, y: pd.Series) -> Pipeline:
-    """Fit the reference churn pipeline (missing total_charges means zero tenure, so fill 0)."""
-    numeric = make_pipeline(SimpleImputer(strategy="constant", fill_value=0.0), StandardScaler())
-    pre = ColumnTransformer(
-        [
-            ("num", numeric, NUMERIC),
-            ("cat", OneHotEncoder(handle_unknown="ignore"), CATEGORICAL),
-        ]
-    )
-    model = Pipeline([("pre", pre), ("clf", LogisticRegression(max_iter=1000))])
-    return model.fit(x, y)
+if (HERE := str(Path(__file__).resolve().parent)) not in sys.path:
+    sys.path.insert(0, HERE)  # when loaded by path (as the tests do), find churn_model.py
+from churn_model import CATEGORICAL, NUMERIC, load_data, train_pipeline
 
 
 @dataclass(frozen=True)

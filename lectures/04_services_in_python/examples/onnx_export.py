@@ -11,6 +11,7 @@ Run: uv run python lectures/04_services_in_python/examples/onnx_export.py
 from __future__ import annotations
 
 import statistics
+import sys
 import tempfile
 import time
 from collections.abc import Callable
@@ -21,52 +22,13 @@ import onnxruntime as ort
 import pandas as pd
 from skl2onnx import convert_sklearn
 from skl2onnx.common.data_types import FloatTensorType, StringTensorType
-from sklearn.compose import ColumnTransformer
-from sklearn.impute import SimpleImputer
-from sklearn.linear_model import LogisticRegression
-from sklearn.pipeline import Pipeline, make_pipeline
-from sklearn.preprocessing import OneHotEncoder, StandardScaler
+from sklearn.pipeline import Pipeline
 
-DATA = Path(__file__).resolve().parents[3] / "data" / "train.csv"
-NUMERIC = [
-    "female",
-    "senior_citizen",
-    "partner",
-    "dependents",
-    "phone_service",
-    "paperless_billing",
-    "tenure",
-    "monthly_charges",
-    "total_charges",
-]
-CATEGORICAL = [
-    "multiple_lines",
-    "internet_service",
-    "online_security",
-    "online_backup",
-    "device_protection",
-    "tech_support",
-    "streaming_tv",
-    "streaming_movies",
-    "contract",
-    "payment_method",
-]
+if (HERE := str(Path(__file__).resolve().parent)) not in sys.path:
+    sys.path.insert(0, HERE)  # when loaded by path (as the tests do), find churn_model.py
+from churn_model import CATEGORICAL, NUMERIC, load_data, train_pipeline
+
 TOLERANCE = 1e-5  # ONNX runs in float32; scikit-learn in float64
-
-
-def train_pipeline() -> tuple[Pipeline, pd.DataFrame]:
-    """Fit the course churn pipeline and return it with its training features."""
-    frame = pd.read_csv(DATA)
-    x, y = frame[NUMERIC + CATEGORICAL], (frame["churn"] == "Yes").astype(int)
-    numeric = make_pipeline(SimpleImputer(strategy="constant", fill_value=0.0), StandardScaler())
-    pre = ColumnTransformer(
-        [
-            ("num", numeric, NUMERIC),
-            ("cat", OneHotEncoder(handle_unknown="ignore"), CATEGORICAL),
-        ]
-    )
-    model = Pipeline([("pre", pre), ("clf", LogisticRegression(max_iter=1000))])
-    return model.fit(x, y), x
 
 
 def export_onnx(model: Pipeline, path: Path) -> Path:
@@ -102,7 +64,8 @@ def median_seconds(fn: Callable[[], object], repeats: int) -> float:
 
 def compare(out_dir: Path, repeats: int = 100) -> dict[str, float]:
     """Export, reload, check agreement on every training row and time one-row predictions."""
-    model, x = train_pipeline()
+    x, y = load_data()
+    model = train_pipeline(x, y)
     path = export_onnx(model, out_dir / "churn.onnx")
     session = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
 

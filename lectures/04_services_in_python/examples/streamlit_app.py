@@ -11,40 +11,17 @@ Run as a script (no browser, prints one prediction):
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
-from sklearn.compose import ColumnTransformer
-from sklearn.impute import SimpleImputer
-from sklearn.linear_model import LogisticRegression
-from sklearn.pipeline import Pipeline, make_pipeline
-from sklearn.preprocessing import OneHotEncoder, StandardScaler
+from sklearn.pipeline import Pipeline
 
-DATA = Path(__file__).resolve().parents[3] / "data" / "train.csv"
-NUMERIC = [
-    "female",
-    "senior_citizen",
-    "partner",
-    "dependents",
-    "phone_service",
-    "paperless_billing",
-    "tenure",
-    "monthly_charges",
-    "total_charges",
-]
-CATEGORICAL = [
-    "multiple_lines",
-    "internet_service",
-    "online_security",
-    "online_backup",
-    "device_protection",
-    "tech_support",
-    "streaming_tv",
-    "streaming_movies",
-    "contract",
-    "payment_method",
-]
+if (HERE := str(Path(__file__).resolve().parent)) not in sys.path:
+    sys.path.insert(0, HERE)  # when loaded by path (as the tests do), find churn_model.py
+from churn_model import train_from_csv
+
 CONTRACTS = ["Month-to-month", "One year", "Two year"]
 INTERNET = ["DSL", "Fiber optic", "No"]
 PAYMENTS = [
@@ -53,20 +30,6 @@ PAYMENTS = [
     "Electronic check",
     "Mailed check",
 ]
-
-
-def train_pipeline() -> Pipeline:
-    """Fit the course churn pipeline on data/train.csv."""
-    frame = pd.read_csv(DATA)
-    x, y = frame[NUMERIC + CATEGORICAL], (frame["churn"] == "Yes").astype(int)
-    numeric = make_pipeline(SimpleImputer(strategy="constant", fill_value=0.0), StandardScaler())
-    pre = ColumnTransformer(
-        [
-            ("num", numeric, NUMERIC),
-            ("cat", OneHotEncoder(handle_unknown="ignore"), CATEGORICAL),
-        ]
-    )
-    return Pipeline([("pre", pre), ("clf", LogisticRegression(max_iter=1000))]).fit(x, y)
 
 
 def build_customer(
@@ -108,7 +71,7 @@ def page() -> None:
 
     @st.cache_resource
     def cached_model() -> Pipeline:
-        return train_pipeline()  # trained once per server process, shared by all sessions
+        return train_from_csv()  # trained once per server process, shared by all sessions
 
     st.title("Will this customer churn?")
     tenure = st.slider("Tenure (months)", min_value=0, max_value=72, value=12)
@@ -129,7 +92,7 @@ def main() -> None:
     if exists():
         page()
         return
-    model = train_pipeline()
+    model = train_from_csv()
     for contract in CONTRACTS:
         customer = build_customer(12, 70.0, contract, "Fiber optic", "Electronic check")
         print(

@@ -16,36 +16,20 @@ Run it with ``uv run python lectures/10_monitoring/examples/drift_monitoring.py`
 from __future__ import annotations
 
 import math
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from sklearn.compose import ColumnTransformer
-from sklearn.impute import SimpleImputer
-from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import roc_auc_score
-from sklearn.pipeline import Pipeline, make_pipeline
-from sklearn.preprocessing import OneHotEncoder, StandardScaler
+from sklearn.pipeline import Pipeline
 
-DATA_PATH = Path(__file__).resolve().parents[3] / "data" / "train.csv"
+if (HERE := str(Path(__file__).resolve().parent)) not in sys.path:
+    sys.path.insert(0, HERE)  # when loaded by path (as the tests do), find monitored_model.py
+from monitored_model import DATA_PATH, FEATURES, NUMERIC, build_pipeline
+
 SEED = 7
-
-NUMERIC = ["tenure", "monthly_charges", "total_charges"]
-BINARY = ["female", "senior_citizen", "partner", "dependents", "phone_service", "paperless_billing"]
-CATEGORICAL = [
-    "multiple_lines",
-    "internet_service",
-    "online_security",
-    "online_backup",
-    "device_protection",
-    "tech_support",
-    "streaming_tv",
-    "streaming_movies",
-    "contract",
-    "payment_method",
-]
-FEATURES = BINARY + NUMERIC + CATEGORICAL
 
 # The usual rule of thumb for PSI (from credit-scoring practice, not a statistical test).
 PSI_MODERATE = 0.10
@@ -113,18 +97,7 @@ def ks_2sample(a: np.ndarray | pd.Series, b: np.ndarray | pd.Series) -> tuple[fl
 
 def train_model(df: pd.DataFrame) -> Pipeline:
     """The course's pipeline: impute + scale numerics, one-hot categoricals, logistic regression."""
-    pre = ColumnTransformer(
-        [
-            (
-                "num",
-                make_pipeline(SimpleImputer(strategy="constant", fill_value=0.0), StandardScaler()),
-                NUMERIC,
-            ),
-            ("bin", "passthrough", BINARY),
-            ("cat", OneHotEncoder(handle_unknown="ignore"), CATEGORICAL),
-        ]
-    )
-    model = Pipeline([("pre", pre), ("clf", LogisticRegression(max_iter=1000))])
+    model = build_pipeline()
     model.fit(df[FEATURES], (df["churn"] == "Yes").astype(int))
     return model
 

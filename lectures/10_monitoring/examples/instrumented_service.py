@@ -17,6 +17,7 @@ import json
 import logging
 import math
 import socket
+import sys
 import threading
 import time
 import uuid
@@ -38,33 +39,16 @@ from prometheus_client import (
 )
 from prometheus_client.parser import text_string_to_metric_families
 from pydantic import BaseModel, ConfigDict, Field
-from sklearn.compose import ColumnTransformer
-from sklearn.impute import SimpleImputer
-from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import roc_auc_score
 from sklearn.model_selection import train_test_split
-from sklearn.pipeline import Pipeline, make_pipeline
-from sklearn.preprocessing import OneHotEncoder, StandardScaler
+from sklearn.pipeline import Pipeline
 
-DATA_PATH = Path(__file__).resolve().parents[3] / "data" / "train.csv"
+if (HERE := str(Path(__file__).resolve().parent)) not in sys.path:
+    sys.path.insert(0, HERE)  # when loaded by path (as the tests do), find monitored_model.py
+from monitored_model import DATA_PATH, FEATURES, build_pipeline
+
 MODEL_VERSION = "churn-logreg-1.0.0"
 THRESHOLD = 0.5
-
-NUMERIC = ["tenure", "monthly_charges", "total_charges"]
-BINARY = ["female", "senior_citizen", "partner", "dependents", "phone_service", "paperless_billing"]
-CATEGORICAL = [
-    "multiple_lines",
-    "internet_service",
-    "online_security",
-    "online_backup",
-    "device_protection",
-    "tech_support",
-    "streaming_tv",
-    "streaming_movies",
-    "contract",
-    "payment_method",
-]
-FEATURES = BINARY + NUMERIC + CATEGORICAL
 
 # Latency buckets (seconds). Pick them around your SLO: the p95 target of the service is 250 ms,
 # so there is resolution below and above it. Prometheus can only interpolate inside a bucket.
@@ -88,18 +72,7 @@ def train_model(df: pd.DataFrame, seed: int = 42) -> tuple[Pipeline, float]:
     x = df[FEATURES]
     y = (df["churn"] == "Yes").astype(int)
     x_tr, x_te, y_tr, y_te = train_test_split(x, y, test_size=0.25, random_state=seed, stratify=y)
-    pre = ColumnTransformer(
-        [
-            (
-                "num",
-                make_pipeline(SimpleImputer(strategy="constant", fill_value=0.0), StandardScaler()),
-                NUMERIC,
-            ),
-            ("bin", "passthrough", BINARY),
-            ("cat", OneHotEncoder(handle_unknown="ignore"), CATEGORICAL),
-        ]
-    )
-    model = Pipeline([("pre", pre), ("clf", LogisticRegression(max_iter=1000))])
+    model = build_pipeline()
     model.fit(x_tr, y_tr)
     auc = float(roc_auc_score(y_te, model.predict_proba(x_te)[:, 1]))
     return model, auc

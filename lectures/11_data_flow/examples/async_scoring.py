@@ -24,6 +24,7 @@ Run it with ``uv run python lectures/11_data_flow/examples/async_scoring.py``.
 
 from __future__ import annotations
 
+import sys
 import zlib
 from collections import Counter
 from dataclasses import dataclass, field
@@ -31,50 +32,15 @@ from pathlib import Path
 from typing import Any, Literal
 
 import pandas as pd
-from sklearn.compose import ColumnTransformer
-from sklearn.impute import SimpleImputer
-from sklearn.linear_model import LogisticRegression
-from sklearn.pipeline import Pipeline, make_pipeline
-from sklearn.preprocessing import OneHotEncoder, StandardScaler
+from sklearn.pipeline import Pipeline
 
-DATA_PATH = Path(__file__).resolve().parents[3] / "data" / "train.csv"
+if (HERE := str(Path(__file__).resolve().parent)) not in sys.path:
+    sys.path.insert(0, HERE)  # when loaded by path (as the tests do), find scoring_model.py
+from scoring_model import DATA_PATH, FEATURES, train_model
+
 MODEL_VERSION = "churn-logreg-1.0.0"
 
-NUMERIC = ["tenure", "monthly_charges", "total_charges"]
-BINARY = ["female", "senior_citizen", "partner", "dependents", "phone_service", "paperless_billing"]
-CATEGORICAL = [
-    "multiple_lines",
-    "internet_service",
-    "online_security",
-    "online_backup",
-    "device_protection",
-    "tech_support",
-    "streaming_tv",
-    "streaming_movies",
-    "contract",
-    "payment_method",
-]
-FEATURES = BINARY + NUMERIC + CATEGORICAL
-
 CommitMode = Literal["after", "before"]
-
-
-def train_model(df: pd.DataFrame) -> Pipeline:
-    """The course's churn pipeline (one-hot + scaling + logistic regression)."""
-    pre = ColumnTransformer(
-        [
-            (
-                "num",
-                make_pipeline(SimpleImputer(strategy="constant", fill_value=0.0), StandardScaler()),
-                NUMERIC,
-            ),
-            ("bin", "passthrough", BINARY),
-            ("cat", OneHotEncoder(handle_unknown="ignore"), CATEGORICAL),
-        ]
-    )
-    model = Pipeline([("pre", pre), ("clf", LogisticRegression(max_iter=1000))])
-    model.fit(df[FEATURES], (df["churn"] == "Yes").astype(int))
-    return model
 
 
 # --------------------------------------------------------------------------------------------

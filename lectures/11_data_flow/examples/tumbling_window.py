@@ -19,36 +19,19 @@ Run it with ``uv run python lectures/11_data_flow/examples/tumbling_window.py``.
 
 from __future__ import annotations
 
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from sklearn.compose import ColumnTransformer
-from sklearn.impute import SimpleImputer
-from sklearn.linear_model import LogisticRegression
-from sklearn.pipeline import Pipeline, make_pipeline
-from sklearn.preprocessing import OneHotEncoder, StandardScaler
 
-DATA_PATH = Path(__file__).resolve().parents[3] / "data" / "train.csv"
+if (HERE := str(Path(__file__).resolve().parent)) not in sys.path:
+    sys.path.insert(0, HERE)  # when loaded by path (as the tests do), find scoring_model.py
+from scoring_model import DATA_PATH, FEATURES, train_model
+
 WINDOW_SECONDS = 60.0
 HIGH_RISK = 0.5
-
-NUMERIC = ["tenure", "monthly_charges", "total_charges"]
-BINARY = ["female", "senior_citizen", "partner", "dependents", "phone_service", "paperless_billing"]
-CATEGORICAL = [
-    "multiple_lines",
-    "internet_service",
-    "online_security",
-    "online_backup",
-    "device_protection",
-    "tech_support",
-    "streaming_tv",
-    "streaming_movies",
-    "contract",
-    "payment_method",
-]
-FEATURES = BINARY + NUMERIC + CATEGORICAL
 
 
 @dataclass(frozen=True)
@@ -130,24 +113,6 @@ class TumblingWindowAggregator:
     def close(self, now: float) -> None:
         """End of a bounded stream: the watermark jumps to +infinity and everything fires."""
         self._fire(float("inf"), now, at_end=True)
-
-
-def train_model(df: pd.DataFrame) -> Pipeline:
-    """The course's churn pipeline."""
-    pre = ColumnTransformer(
-        [
-            (
-                "num",
-                make_pipeline(SimpleImputer(strategy="constant", fill_value=0.0), StandardScaler()),
-                NUMERIC,
-            ),
-            ("bin", "passthrough", BINARY),
-            ("cat", OneHotEncoder(handle_unknown="ignore"), CATEGORICAL),
-        ]
-    )
-    model = Pipeline([("pre", pre), ("clf", LogisticRegression(max_iter=1000))])
-    model.fit(df[FEATURES], (df["churn"] == "Yes").astype(int))
-    return model
 
 
 def make_stream(n_events: int = 600, seed: int = 3) -> list[Event]:

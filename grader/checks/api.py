@@ -96,7 +96,9 @@ class ApiProbe:
     ) -> httpx.Response | str:
         """A response, or a string describing why there was none (timeout, dropped connection)."""
         if self._stalled:
-            return "not sent: an earlier request of this check got no response within the timeout"
+            return (
+                "was not sent (an earlier request of this check got no response within the timeout)"
+            )
         headers = {"content-type": content_type} if body is not None else {}
         try:
             return self.client.request(method, path, content=body, headers=headers)
@@ -126,10 +128,11 @@ def _json(response: httpx.Response) -> Any:
 
 
 def _describe(response: httpx.Response | str) -> str:
+    """``answered <status> <body snippet>``, or what happened instead of an answer."""
     if isinstance(response, str):
-        return response
+        return f"got no answer: {response}"
     snippet = response.text[:200].replace("\n", " ")
-    return f"{response.status_code} {snippet}"
+    return f"answered {response.status_code} {snippet}"
 
 
 def check_openapi(probe: ApiProbe) -> Verdict:
@@ -144,7 +147,7 @@ def check_openapi(probe: ApiProbe) -> Verdict:
     if not isinstance(doc, dict):
         return Verdict(
             0.0,
-            f"GET /openapi.json must return an OpenAPI 3 JSON document; got {_describe(response)}",
+            f"GET /openapi.json must return an OpenAPI 3 JSON document; {_describe(response)}",
         )
     problems += [f"/openapi.json {p}" for p in probe.problems("OpenAPIDocument", doc)]
     paths = doc.get("paths") if isinstance(doc.get("paths"), dict) else {}
@@ -156,7 +159,7 @@ def check_openapi(probe: ApiProbe) -> Verdict:
             problems.append(f"/openapi.json does not document {ep['method']} {ep['path']}")
     docs = probe.request("GET", "/docs")
     if isinstance(docs, str) or docs.status_code != 200:
-        problems.append(f"GET /docs should serve the Swagger UI page; got {_describe(docs)}")
+        problems.append(f"GET /docs should serve the Swagger UI page; {_describe(docs)}")
     return _verdict(problems, 6, "OpenAPI document lists every contract route; /docs is served")
 
 
@@ -164,7 +167,7 @@ def check_model_info(probe: ApiProbe) -> Verdict:
     """``GET /model`` conforms and describes the contract's features."""
     response = probe.request("GET", "/model")
     if isinstance(response, str) or response.status_code != 200:
-        return Verdict(0.0, f"GET /model must answer 200; got {_describe(response)}")
+        return Verdict(0.0, f"GET /model must answer 200; {_describe(response)}")
     doc = _json(response)
     problems = probe.problems("ModelInfo", doc)
     if not problems:
@@ -221,7 +224,7 @@ def check_predict(probe: ApiProbe) -> Verdict:
             problems.append(
                 f"POST /predict for {customer.get('customer_id', 'a customer without id')} "
                 f"(tenure={customer['tenure']}, total_charges={customer['total_charges']}) "
-                f"answered {_describe(response)}; expected 200"
+                f"{_describe(response)}; expected 200"
             )
             continue
         problems += _prediction_problems(probe, customer, _json(response), version)
@@ -253,7 +256,7 @@ def check_batch(probe: ApiProbe) -> Verdict:
     full = probe.post_json("/predict/batch", {"customers": [probe.base_customer] * limit})
     if isinstance(full, str) or full.status_code != 200:
         problems.append(
-            f"a batch of exactly {limit} customers (the limit) must be accepted; got {_describe(full)}"
+            f"a batch of exactly {limit} customers (the limit) must be accepted; {_describe(full)}"
         )
     return _verdict(problems, len(customers) + 1, "batch predictions conform, in order, ids echoed")
 
@@ -264,12 +267,10 @@ def check_batch_limits(probe: ApiProbe) -> Verdict:
     problems = []
     over = probe.post_json("/predict/batch", {"customers": [probe.base_customer] * (limit + 1)})
     if isinstance(over, str) or over.status_code not in (413, 422):
-        problems.append(
-            f"a batch of {limit + 1} customers must get 413 or 422; got {_describe(over)}"
-        )
+        problems.append(f"a batch of {limit + 1} customers must get 413 or 422; {_describe(over)}")
     empty = probe.post_json("/predict/batch", {"customers": []})
     if isinstance(empty, str) or empty.status_code != 422:
-        problems.append(f"an empty batch must get 422; got {_describe(empty)}")
+        problems.append(f"an empty batch must get 422; {_describe(empty)}")
     return _verdict(problems, 2, "batch limits enforced")
 
 
@@ -288,7 +289,7 @@ def check_validation(probe: ApiProbe) -> Verdict:
         response = probe.request("POST", case["path"], body, content_type)
         where = f"POST {case['path']} ({case['name']})"
         if isinstance(response, str) or response.status_code != 422:
-            problems.append(f"{where} answered {_describe(response)}; expected 422")
+            problems.append(f"{where} {_describe(response)}; expected 422")
             continue
         doc = _json(response)
         shape = probe.problems("ValidationError", doc)
@@ -410,7 +411,7 @@ def check_robustness(probe: ApiProbe) -> Verdict:
         )
         if isinstance(response, str) or response.status_code >= 500:
             problems.append(
-                f"{case['method']} {case['path']} ({case['name']}) answered {_describe(response)}; "
+                f"{case['method']} {case['path']} ({case['name']}) {_describe(response)}; "
                 "any 4xx is fine, a 5xx or a dropped connection is not"
             )
     health = probe.request("GET", "/health")

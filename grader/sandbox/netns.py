@@ -65,3 +65,24 @@ def call_in(name: str | None, fn: Callable[[], T]) -> T:
     if "error" in box:
         raise box["error"]  # type: ignore[misc]
     return box["value"]  # type: ignore[return-value]
+
+
+def reap_stale(prefix: str = "grader-", max_age_s: float = 3600.0) -> list[str]:
+    """Delete our namespaces left by a grader that was killed: old, named ``prefix*``, with no process inside."""
+    import time
+    from pathlib import Path
+
+    removed = []
+    for entry in Path("/var/run/netns").glob(f"{prefix}*"):
+        try:
+            if time.time() - entry.stat().st_mtime < max_age_s:
+                continue
+            pids = subprocess.run(
+                [_ip(), "netns", "pids", entry.name], capture_output=True, text=True, timeout=10
+            )
+        except (OSError, subprocess.SubprocessError):
+            continue
+        if pids.returncode == 0 and not pids.stdout.strip():
+            delete(entry.name)
+            removed.append(entry.name)
+    return removed

@@ -96,6 +96,7 @@ class Sandbox:
         self.uid = self._lease.uid if self._lease else None
         self.netns: str | None = None
         if isolation.netns:
+            netns.reap_stale()  # namespaces of graders that were killed mid-job
             self.netns = f"grader-{uuid.uuid4().hex[:10]}"
             netns.create(self.netns)
         self._running: list[RunningProcess] = []
@@ -161,7 +162,12 @@ class Sandbox:
         return cmd + list(argv)
 
     def _popen(
-        self, argv: Sequence[str], cwd: Path, env: dict[str, str], limits: Limits
+        self,
+        argv: Sequence[str],
+        cwd: Path,
+        env: dict[str, str],
+        limits: Limits,
+        pass_fds: Sequence[int] = (),
     ) -> subprocess.Popen[bytes]:
         limit_processes = self.uid is not None
         return subprocess.Popen(
@@ -172,6 +178,7 @@ class Sandbox:
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
             start_new_session=True,
+            pass_fds=tuple(pass_fds),
             preexec_fn=lambda: limits.apply(limit_processes=limit_processes),
         )
 
@@ -182,11 +189,15 @@ class Sandbox:
         cwd: Path | None = None,
         env: dict[str, str] | None = None,
         limits: Limits = DEFAULT_LIMITS,
+        pass_fds: Sequence[int] = (),
     ) -> ProcessResult:
-        """Run a command to completion under the sandbox; never raises for the command's behaviour."""
+        """Run a command to completion under the sandbox; never raises for the command's behaviour.
+
+        ``pass_fds`` are inherited by the command (e.g. the write end of a pipe the grader reads).
+        """
         start = time.monotonic()
         try:
-            popen = self._popen(argv, cwd or self.src, env or self.env(), limits)
+            popen = self._popen(argv, cwd or self.src, env or self.env(), limits, pass_fds)
         except OSError as exc:
             return ProcessResult(None, False, f"could not start {argv[0]}: {exc}", 0, False, 0.0)
         output = CappedOutput(popen.stdout, limits.output_bytes)  # type: ignore[arg-type]

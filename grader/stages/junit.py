@@ -46,8 +46,13 @@ def read_junit(path: Path) -> TestCounts:
 
 
 def reconcile(counts: TestCounts, returncode: int | None) -> TestCounts:
-    """Trust the exit code over the file: a non-zero exit with an all-green file means tampering or a crash."""
-    if returncode not in (0, 5) and counts.failed == 0:
+    """Trust the exit code over the file: a non-zero exit with an all-green file means tampering or a crash.
+
+    Only pytest's own outcomes count: 0 (all passed), 1 (some failed: the file must show a failure)
+    and 5 (nothing collected). A signal, an interruption or an internal error voids the results, so
+    a process that kills pytest and supplies its own results gains nothing.
+    """
+    if returncode not in (0, 1, 5) or (returncode == 1 and counts.failed == 0):
         counts.passed = 0
         counts.failed = max(counts.total, 1)
         counts.failures.append(

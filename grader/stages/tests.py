@@ -2,15 +2,32 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import time
 
 from grader.grading.context import GradeContext
 from grader.paths import CONTRACTS_DIR
 from grader.sandbox.limits import Limits
-from grader.stages.junit import TestCounts, read_junit, reconcile
+from grader.sandbox.output import CappedOutput
+from grader.stages.junit import MAX_JUNIT_BYTES, TestCounts, read_junit, reconcile
 
 TESTS_TIMEOUT_S = 300
+# Runs pytest non-dumpable (PR_SET_DUMPABLE = 0 where prctl exists): the other processes of the
+# job's uid (the service the public tests start, and anything it leaves behind) can then neither
+# ptrace pytest nor open its file descriptors under /proc, so they cannot reach the JUnit pipe.
+NON_DUMPABLE_PYTEST = """
+import sys
+try:
+    import ctypes
+
+    ctypes.CDLL(None).prctl(4, 0, 0, 0, 0)  # PR_SET_DUMPABLE, 0 (Linux only)
+except (ImportError, AttributeError, OSError):
+    pass
+import pytest
+
+sys.exit(pytest.main(sys.argv[1:]))
+"""
 
 
 def prepare_public_tests(ctx: GradeContext) -> None:
@@ -41,13 +58,18 @@ def run_public_tests(ctx: GradeContext) -> None:
     started = time.monotonic()
     box = ctx.sandbox
     prepare_public_tests(ctx)
-    junit = box.results / "public.xml"
-    junit.unlink(missing_ok=True)
+    # pytest writes its JUnit XML into a pipe only it holds, not into a file: a file in a directory
+    # the job can write could be replaced by a leftover process after pytest exits.
+    read_end, write_end = os.pipe()
+    if box.uid is not None:
+        os.fchown(write_end, box.uid, box.uid)  # so pytest, as the job's uid, may open /dev/fd/N
+    collected = CappedOutput(os.fdopen(read_end, "rb"), MAX_JUNIT_BYTES + 1)
+    junit = box.workdir / "public-junit.xml"  # grader-owned: the job cannot write here
     argv = [
         str(box.venv / "bin" / "python"),
         "-I",
-        "-m",
-        "pytest",
+        "-c",
+        NON_DUMPABLE_PYTEST,
         "--noconftest",
         "-p",
         "no:cacheprovider",
@@ -56,11 +78,18 @@ def run_public_tests(ctx: GradeContext) -> None:
         "--rootdir",
         str(box.public),
         "-q",
-        f"--junitxml={junit}",
+        f"--junitxml=/dev/fd/{write_end}",
         str(box.public),
     ]
     env = box.env({"PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1", "SUBMISSION_ROOT": str(box.src)})
-    result = box.run(argv, env=env, limits=Limits().with_wall(TESTS_TIMEOUT_S))
+    try:
+        result = box.run(
+            argv, env=env, limits=Limits().with_wall(TESTS_TIMEOUT_S), pass_fds=(write_end,)
+        )
+    finally:
+        os.close(write_end)
+    collected.join(10)
+    junit.write_bytes(collected.text().encode() if not collected.truncated else b"")
     counts = reconcile(read_junit(junit), result.returncode)
     if result.timed_out:
         ctx.failed(

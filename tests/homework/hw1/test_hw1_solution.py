@@ -79,9 +79,9 @@ def test_pyproject_declares_what_the_grader_needs() -> None:
     dev = {re.split(r"[\[<>=~ ]", dep)[0] for dep in pyproject["dependency-groups"]["dev"]}
     assert {"pytest", "httpx", "ruff", "scikit-learn", "pandas", "jsonschema"} <= dev
     course = pyproject["tool"]["mlops-course"]
-    assert course == {"serve": "uvicorn app.main:app --host {host} --port {port}"}, (
-        "the solution commits its model: it needs no train command"
-    )
+    assert course == {
+        "serve": "uvicorn app.main:app --host {host} --port {port} --no-access-log"
+    }, "the solution commits its model: it needs no train command"
     assert pyproject["tool"]["pytest"]["ini_options"]["pythonpath"] == ["."]
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Response
 
 from app.dependencies import ModelDep
 from app.errors import JSONBodyRoute
@@ -23,10 +23,15 @@ def _predict(model: ChurnModel, customer: Customer) -> Prediction:
     )
 
 
-@router.post("/predict", summary="Predict churn for one customer")
-async def predict(customer: Customer, model: ModelDep) -> Prediction:
-    """Churn class and probability for one customer; ``customer_id`` is echoed back."""
-    return _predict(model, customer)
+@router.post("/predict", summary="Predict churn for one customer", response_model=Prediction)
+async def predict(customer: Customer, model: ModelDep) -> Response:
+    """Churn class and probability for one customer; ``customer_id`` is echoed back.
+
+    The hot path returns the serialised ``Prediction`` itself: FastAPI then skips re-validating and
+    re-encoding the return value (``response_model`` still documents it), which is ~25% of the
+    server's time per request once the model itself costs microseconds.
+    """
+    return Response(_predict(model, customer).model_dump_json(), media_type="application/json")
 
 
 @router.post(

@@ -30,6 +30,23 @@ def non_load(stages: dict[str, float]) -> float:
     return round(sum(v for k, v in stages.items() if k != "load"), 2)
 
 
+def _calibrate(options: Options) -> float:
+    """Measure the calibration service (cached for the batch that follows); return its wall time."""
+    from grader.checks.holdout import load_holdout
+    from grader.load.calibration import measure_calibration
+    from grader.rubric import load_rubric
+    from grader.sandbox import detect_isolation
+    from grader.stages.load import profile_from
+
+    rubric = load_rubric("hw1")
+    customers = [row["customer"] for row in load_holdout(rubric.directory.parent)[:200]]
+    started = time.monotonic()
+    measure_calibration(
+        detect_isolation(), profile_from(rubric.thresholds, options.load_seconds), customers
+    )
+    return time.monotonic() - started
+
+
 def main(argv: list[str] | None = None) -> dict:
     """Run both measurements and write the results."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -57,10 +74,11 @@ def main(argv: list[str] | None = None) -> dict:
             refs.append(SubmissionRef(target.name, str(target)))
         out = Path(tmp) / "grades"
         started = time.monotonic()
+        calibration_s = _calibrate(options)  # what run_batch does first; timed on its own here
         rows = run_batch("hw1", refs, out, options, args.jobs, progress=lambda m: None)
         wall = time.monotonic() - started
         reports = [load_report(out / r["report"]) for r in rows]
-    load_total = sum(r.stage_seconds.get("load", 0.0) for r in reports)
+    load_total = sum(r.stage_seconds.get("load", 0.0) for r in reports) + calibration_s
     non_load_total = sum(non_load(r.stage_seconds) for r in reports)
     outside_load = max(wall - load_total, 1e-9)
     result = {
@@ -97,7 +115,7 @@ def main(argv: list[str] | None = None) -> dict:
         "|---|---|",
         f"| submissions / jobs | {batch['submissions']} / {batch['jobs']} |",
         f"| wall time | {batch['wall_s']} s |",
-        f"| exclusive load windows (incl. calibration) | {batch['load_windows_s']} s |",
+        f"| exclusive load windows (incl. one calibration) | {batch['load_windows_s']} s |",
         f"| non-load work summed over jobs | {batch['non_load_work_s']} s |",
         f"| overlap factor outside load windows (ideal = jobs) | {batch['overlap_factor']} |",
     ]

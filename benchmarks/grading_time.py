@@ -15,7 +15,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from grader.batch import SubmissionRef, run_batch
+from grader.grading.batch import SubmissionRef, run_batch
 from grader.grading.context import Options
 from grader.grading.pipeline import grade_submission
 from grader.report.model import load_report
@@ -42,7 +42,7 @@ def _calibrate(options: Options) -> float:
     customers = [row["customer"] for row in load_holdout(rubric.directory.parent)[:200]]
     started = time.monotonic()
     measure_calibration(
-        detect_isolation(), profile_from(rubric.thresholds, options.load_seconds), customers
+        detect_isolation(), profile_from(rubric, options.load_seconds), customers
     )
     return time.monotonic() - started
 

@@ -38,10 +38,10 @@ import pandas as pd  # noqa: E402
 import streamlit as st  # noqa: E402
 
 from demos.sample_reports import sample_class  # noqa: E402
-from grader.course import CourseConfig, load_course_config  # noqa: E402
+from grader.course.config import CourseConfig, load_course_config  # noqa: E402
 from grader.errors import UsageError  # noqa: E402
-from grader.final import compute_final  # noqa: E402
-from grader.gradebook import COLUMNS, gradebook_row, write_gradebook  # noqa: E402
+from grader.course.final import compute_final  # noqa: E402
+from grader.course.gradebook import COLUMNS, gradebook_row, write_gradebook  # noqa: E402
 from grader.report.model import SCHEMA_PATH, Report  # noqa: E402
 
 MAX_FILES = 5000
@@ -338,7 +338,7 @@ def show_final(data: ClassData) -> None:
         f"{config.grace_minutes:g} min grace, 0 after {config.max_days_late} days). "
         f"The weights add up to {weights} = **{sum(config.weights.values()):g}**, so a perfect "
         f"record earns **{perfect:g} of {config.scale:g}**: the course's formula is kept exactly as "
-        "stated (grader/course.toml)."
+        "stated (grader/course/course.toml)."
     )
     missing = [hw for hw in config.weights if hw not in data.homeworks]
     if missing:

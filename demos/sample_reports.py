@@ -27,8 +27,8 @@ if str(ROOT) not in sys.path:  # also runnable as a script: make `grader` import
     sys.path.insert(0, str(ROOT))
 
 from grader.contracts import load_contract  # noqa: E402
-from grader.course import load_course_config  # noqa: E402
-from grader.gradebook import gradebook_row, write_gradebook  # noqa: E402
+from grader.course.config import load_course_config  # noqa: E402
+from grader.course.gradebook import gradebook_row, write_gradebook  # noqa: E402
 from grader.report.model import CheckResult, Report  # noqa: E402
 from grader.report.render import write_reports  # noqa: E402
 from grader.rubric import Check, load_rubric  # noqa: E402

@@ -1,4 +1,10 @@
-"""The rubric: checks, points, visibility and thresholds of a homework, read from its suites location."""
+"""The rubric: checks, points, visibility, lecture links and thresholds of a homework.
+
+Read from ``<suites>/<hw>/rubric.toml`` and validated against the stage registry
+(:mod:`grader.stages`): every check id must be one the grader implements, and its stage is taken
+from the registry, never written in the rubric. ``[stages.<name>]`` tables override the sandbox
+policy's stage settings (timeouts) for this homework.
+"""
 
 from __future__ import annotations
 
@@ -11,8 +17,8 @@ from typing import Any, Literal
 from grader.errors import UsageError
 from grader.paths import suites_dir
 
-Stage = Literal["install", "static", "tests", "hidden", "load"]
-STAGES: tuple[Stage, ...] = ("install", "static", "tests", "hidden", "load")
+Visibility = Literal["visible", "hidden"]
+LECTURE_LINK = "lectures/{page}/"
 
 
 @dataclass(frozen=True)
@@ -21,9 +27,17 @@ class Check:
 
     id: str
     title: str
-    stage: Stage
+    stage: str
     points: float
-    visibility: Literal["visible", "hidden"]
+    visibility: Visibility
+    lecture: str = ""  # "NN_slug#anchor": the lecture section that teaches it
+
+    def lecture_path(self) -> str:
+        """The site path of the lecture section (``lectures/NN_slug/#anchor``), or ""."""
+        if not self.lecture:
+            return ""
+        page, _, anchor = self.lecture.partition("#")
+        return LECTURE_LINK.format(page=page) + (f"#{anchor}" if anchor else "")
 
 
 @dataclass(frozen=True)
@@ -35,6 +49,7 @@ class Rubric:
     contract: str
     checks: tuple[Check, ...]
     thresholds: dict[str, Any] = field(default_factory=dict)
+    stage_overrides: dict[str, dict[str, Any]] = field(default_factory=dict)
     directory: Path = Path()
     sha256: str = ""
 
@@ -50,13 +65,45 @@ class Rubric:
                 return c
         raise KeyError(check_id)
 
-    def stage_checks(self, stage: Stage) -> list[Check]:
+    def stage_checks(self, stage: str) -> list[Check]:
         """The checks of one stage, in rubric order."""
         return [c for c in self.checks if c.stage == stage]
 
+    def settings(self, stage: str) -> dict[str, Any]:
+        """A stage's settings: the sandbox policy's, with this rubric's overrides."""
+        from grader.sandbox.policy import load_sandbox_policy
+
+        return load_sandbox_policy().stage_settings(stage, self.stage_overrides.get(stage))
+
+
+def _parse_check(item: dict[str, Any], registry: dict[str, str], where: Path) -> Check:
+    check_id = item.get("id", "?")
+    if check_id not in registry:
+        raise UsageError(f"rubric {where}: check {check_id!r} is not implemented by any stage")
+    if "stage" in item:
+        raise UsageError(
+            f"rubric {where}: check {check_id} names a stage; stages come from the registry"
+        )
+    visibility = item.get("visibility", "visible")
+    if visibility not in ("visible", "hidden"):
+        raise UsageError(f"rubric {where}: check {check_id} has a bad visibility {visibility!r}")
+    try:
+        return Check(
+            id=check_id,
+            title=item["title"],
+            stage=registry[check_id],
+            points=float(item["points"]),
+            visibility=visibility,
+            lecture=item.get("lecture", ""),
+        )
+    except (KeyError, TypeError, ValueError) as exc:
+        raise UsageError(f"rubric {where}: check {check_id} is incomplete ({exc})") from exc
+
 
 def load_rubric(homework: str, suites: str | Path | None = None) -> Rubric:
-    """Read and validate the rubric of ``homework`` from the suites location."""
+    """Read ``homework``'s rubric from the suites location and validate it against the registry."""
+    from grader.stages import STAGE_NAMES, check_stages
+
     directory = suites_dir(suites) / homework
     path = directory / "rubric.toml"
     if not path.is_file():
@@ -66,37 +113,43 @@ def load_rubric(homework: str, suites: str | Path | None = None) -> Rubric:
         raw = tomllib.loads(raw_bytes.decode())
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise UsageError(f"unreadable rubric {path}: {exc}") from exc
-    checks = []
-    seen: set[str] = set()
-    for item in raw.get("checks", []):
-        check = Check(
-            id=item["id"],
-            title=item["title"],
-            stage=item["stage"],
-            points=float(item["points"]),
-            visibility=item.get("visibility", "visible"),
-        )
-        if check.stage not in STAGES or check.visibility not in ("visible", "hidden"):
-            raise UsageError(f"rubric {path}: check {check.id} has a bad stage or visibility")
-        if check.id in seen:
-            raise UsageError(f"rubric {path}: duplicate check id {check.id}")
-        seen.add(check.id)
-        checks.append(check)
+    registry = check_stages()
+    checks = [_parse_check(item, registry, path) for item in raw.get("checks", [])]
+    ids = [c.id for c in checks]
+    if duplicates := sorted({i for i in ids if ids.count(i) > 1}):
+        raise UsageError(f"rubric {path}: duplicate check ids {duplicates}")
+    overrides = dict(raw.get("stages", {}))
+    if unknown := sorted(set(overrides) - set(STAGE_NAMES)):
+        raise UsageError(f"rubric {path}: [stages] names unknown stages {unknown}")
+    order = {name: i for i, name in enumerate(STAGE_NAMES)}
     return Rubric(
         homework=raw["homework"],
         title=raw["title"],
         contract=raw.get("contract", homework),
-        checks=tuple(checks),
+        # Checks run and are reported in stage order, rubric order within a stage.
+        checks=tuple(sorted(checks, key=lambda c: order[c.stage])),
         thresholds=dict(raw.get("thresholds", {})),
+        stage_overrides=overrides,
         directory=directory,
         sha256=hashlib.sha256(raw_bytes).hexdigest(),
     )
 
 
-def render_rubric_markdown(rubric: Rubric) -> str:
-    """The rubric as a Markdown table (used in the homework spec and on the course site)."""
-    lines = ["| Check | What is checked | Stage | Points | Visibility |", "|---|---|---|---:|---|"]
+def render_rubric_markdown(rubric: Rubric, site_root: str = "../../") -> str:
+    """The rubric as a Markdown table (homework spec, course site), each check linked to its lecture.
+
+    ``site_root`` is the path from the page that shows the table to the site's root.
+    """
+    lines = [
+        "| Check | What is checked | Stage | Points | Visibility | Taught in |",
+        "|---|---|---|---:|---|---|",
+    ]
     for c in rubric.checks:
-        lines.append(f"| `{c.id}` | {c.title} | {c.stage} | {c.points:g} | {c.visibility} |")
-    lines.append(f"| | **Total** | | **{rubric.max_points:g}** | |")
+        taught = (
+            f"[{c.lecture.split('#')[0][:2]}]({site_root}{c.lecture_path()})" if c.lecture else ""
+        )
+        lines.append(
+            f"| `{c.id}` | {c.title} | {c.stage} | {c.points:g} | {c.visibility} | {taught} |"
+        )
+    lines.append(f"| | **Total** | | **{rubric.max_points:g}** | | |")
     return "\n".join(lines) + "\n"

@@ -1,4 +1,9 @@
-"""Start a service under the sandbox and wait until ``GET /health`` answers 200."""
+"""Start a service under the sandbox and wait until ``GET /health`` answers 200.
+
+Start-up fails fast and precisely: a process that exits is reported at once with its exit code and
+last output; in a private network namespace the grader reads the namespace's listening sockets,
+so a service that listens on another port than the one it was given is named within seconds.
+"""
 
 from __future__ import annotations
 
@@ -6,18 +11,19 @@ import socket
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TypeVar
 
 import httpx
 
 from grader.sandbox import netns
-from grader.sandbox.limits import DEFAULT_LIMITS, Limits
+from grader.sandbox.limits import Limits
 from grader.sandbox.runner import RunningProcess, Sandbox
 from grader.submission import fill_placeholders
 
 T = TypeVar("T")
 HOST = "127.0.0.1"
-NETNS_PORT = 18000
+TCP_LISTEN = "0A"
 
 
 @dataclass
@@ -44,12 +50,41 @@ class Service:
 
         return self.call(probe)
 
+    def exit_report(self) -> str | None:
+        """``exited with code N`` and its last output, if the process has exited; else None."""
+        if self.process.alive():
+            return None
+        return exited_text(self.process)
+
+
+def exited_text(process: RunningProcess) -> str:
+    """What a student needs to know about a process that exited."""
+    process.output.join(2)
+    output = process.output.last_lines(20)
+    text = f"the service exited with code {process.popen.returncode}"
+    return text + (f"\nLast output:\n{output}" if output else " (it printed nothing)")
+
 
 def free_port() -> int:
     """A port free on the host loopback right now."""
     with socket.socket() as sock:
         sock.bind((HOST, 0))
         return sock.getsockname()[1]
+
+
+def listening_ports(pid: int) -> set[int]:
+    """TCP ports in LISTEN state in the network namespace of process ``pid`` (Linux /proc)."""
+    ports: set[int] = set()
+    for table in ("tcp", "tcp6"):
+        try:
+            lines = Path(f"/proc/{pid}/net/{table}").read_text().splitlines()[1:]
+        except OSError:
+            continue
+        for line in lines:
+            fields = line.split()
+            if len(fields) > 3 and fields[3] == TCP_LISTEN:
+                ports.add(int(fields[1].rsplit(":", 1)[1], 16))
+    return ports
 
 
 class StartupError(Exception):
@@ -60,11 +95,12 @@ def start_service(
     box: Sandbox,
     serve: list[str],
     startup_timeout: float,
-    limits: Limits = DEFAULT_LIMITS,
+    limits: Limits | None = None,
     env_extra: dict[str, str] | None = None,
+    wrong_port_grace: float = 3.0,
 ) -> Service:
-    """Start ``serve`` (placeholders filled) and poll ``/health`` until 200, death or the timeout."""
-    port = NETNS_PORT if box.netns else free_port()
+    """Start ``serve`` (placeholders filled) and poll ``/health`` until 200, exit, wrong port or timeout."""
+    port = box.policy.service_port if box.netns else free_port()
     argv = fill_placeholders(serve, HOST, port)
     env = box.env({"HOST": HOST, "PORT": str(port), **(env_extra or {})})
     try:
@@ -72,14 +108,16 @@ def start_service(
     except OSError as exc:
         raise StartupError(f"could not start `{' '.join(argv)}`: {exc}") from exc
     service = Service(process, f"http://{HOST}:{port}", port, box.netns)
+    command = " ".join(argv)
 
     def wait() -> str | None:
-        deadline = time.monotonic() + startup_timeout
+        started = time.monotonic()
+        deadline = started + startup_timeout
         last = "no answer"
         with httpx.Client(timeout=2.0) as client:
             while time.monotonic() < deadline:
                 if not process.alive():
-                    return f"the service exited with code {process.popen.returncode} before becoming healthy"
+                    return exited_text(process) + " before becoming healthy"
                 try:
                     response = client.get(f"{service.base_url}/health")
                     if response.status_code == 200:
@@ -87,16 +125,25 @@ def start_service(
                     last = f"GET /health answered {response.status_code}"
                 except httpx.HTTPError as exc:
                     last = type(exc).__name__
+                if box.netns and time.monotonic() - started >= wrong_port_grace:
+                    others = listening_ports(process.popen.pid) - {port}
+                    if others and port not in listening_ports(process.popen.pid):
+                        shown = ", ".join(str(p) for p in sorted(others))
+                        return (
+                            f"the service listens on port {shown}, not on the port the grader gave "
+                            f"it ({port}). The grader started `{command}`: use the {{port}} "
+                            "placeholder (or $PORT) instead of a hard-coded port."
+                        )
                 time.sleep(0.2)
         return f"GET /health did not answer 200 within {startup_timeout:g} s (last: {last})"
 
     problem = service.call(wait)
     if problem:
         process.stop()
-        output = process.output.last_lines(20)
-        hint = (
-            f"\nThe grader started `{' '.join(argv)}` and expected it to listen on {HOST}:{port} "
-            "(the {port} placeholder / $PORT). A hard-coded port or host is a common cause."
-        )
-        raise StartupError(problem + hint + (f"\nLast output:\n{output}" if output else ""))
+        if "listens on port" not in problem and "exited with code" not in problem:
+            output = process.output.last_lines(20)
+            problem += f"\nThe grader started `{command}`." + (
+                f"\nLast output:\n{output}" if output else ""
+            )
+        raise StartupError(problem)
     return service

@@ -133,7 +133,7 @@ def _github(site: CourseSite, repo_path: str, directory: bool) -> str:
 
 
 def _discover(root: Path) -> CourseSite:
-    from grader.course import load_course_config
+    from grader.course.config import load_course_config
 
     course = load_course_config()
     site = CourseSite(
@@ -433,7 +433,7 @@ def _contract_tables(homework: str) -> str:
 
 
 def _course():
-    from grader.course import load_course_config
+    from grader.course.config import load_course_config
 
     return load_course_config()
 
@@ -489,7 +489,7 @@ def _deadline(homework: str) -> str:
 
 
 def _late_policy() -> str:
-    from grader.final import late_factor
+    from grader.course.final import late_factor
 
     course = _course()
     grace = _number(course.grace_minutes)

@@ -3,6 +3,9 @@
 Every function takes an :class:`ApiProbe` and returns a :class:`Verdict`. Feedback names the request
 and what was expected, so a student can reproduce it; it never contains timings, ports or paths, so
 re-grading the same commit gives the same text.
+
+Scoring is strict per case: a case (one customer, one invalid input, one hostile request) fails on
+any violation of the contract in its response, and partial credit exists only across cases.
 """
 
 from __future__ import annotations
@@ -15,7 +18,6 @@ from typing import Any
 
 import httpx
 import jsonschema
-from sklearn.metrics import roc_auc_score
 
 from grader.checks.payloads import build_body
 from grader.contracts import schema_for
@@ -36,14 +38,25 @@ class Verdict:
         return self.fraction >= 1.0
 
 
-def _verdict(problems: list[str], total: int, ok_text: str) -> Verdict:
-    if not problems:
+def _verdict(
+    failed_cases: list[str], total: int, ok_text: str, failed: int | None = None
+) -> Verdict:
+    """The share of cases passed; ``failed_cases`` describes the failed cases, one entry each
+    unless ``failed`` gives their number (one entry may stand for many, e.g. a whole batch)."""
+    if not failed_cases:
         return Verdict(1.0, ok_text)
-    listed = problems[:MAX_LISTED]
-    more = f"\n(+{len(problems) - MAX_LISTED} more)" if len(problems) > MAX_LISTED else ""
+    failed = len(failed_cases) if failed is None else failed
+    listed = failed_cases[:MAX_LISTED]
+    more = f"\n(+{len(failed_cases) - MAX_LISTED} more)" if len(failed_cases) > MAX_LISTED else ""
     return Verdict(
-        max(0.0, 1 - len(problems) / max(total, 1)), "\n".join(f"- {p}" for p in listed) + more
+        max(0.0, 1 - failed / max(total, 1)),
+        f"{failed} of {total} cases failed:\n" + "\n".join(f"- {p}" for p in listed) + more,
     )
+
+
+def _one_case(problems: list[str]) -> str:
+    """Several violations in one response: one failed case."""
+    return problems[0] if len(problems) == 1 else "; ".join(problems[:3])
 
 
 class ApiProbe:
@@ -149,7 +162,8 @@ def check_openapi(probe: ApiProbe) -> Verdict:
             0.0,
             f"GET /openapi.json must return an OpenAPI 3 JSON document; {_describe(response)}",
         )
-    problems += [f"/openapi.json {p}" for p in probe.problems("OpenAPIDocument", doc)]
+    if shape := probe.problems("OpenAPIDocument", doc):
+        problems.append(f"/openapi.json {_one_case(shape)}")
     paths = doc.get("paths") if isinstance(doc.get("paths"), dict) else {}
     for ep in probe.contract["endpoints"]:
         if ep["path"] == "/openapi.json":
@@ -160,7 +174,10 @@ def check_openapi(probe: ApiProbe) -> Verdict:
     docs = probe.request("GET", "/docs")
     if isinstance(docs, str) or docs.status_code != 200:
         problems.append(f"GET /docs should serve the Swagger UI page; {_describe(docs)}")
-    return _verdict(problems, 6, "OpenAPI document lists every contract route; /docs is served")
+    routes = sum(ep["path"] != "/openapi.json" for ep in probe.contract["endpoints"])
+    return _verdict(
+        problems, routes + 2, "OpenAPI document lists every contract route; /docs is served"
+    )
 
 
 def check_model_info(probe: ApiProbe) -> Verdict:
@@ -175,7 +192,9 @@ def check_model_info(probe: ApiProbe) -> Verdict:
         expected = set(probe.contract["$defs"]["Customer"]["required"])
         if missing := sorted(expected - names):
             problems.append(f"features does not describe: {', '.join(missing)}")
-    return _verdict(problems, 3, "model info conforms to the contract")
+    return _verdict(
+        [_one_case(problems)] if problems else [], 1, "model info conforms to the contract"
+    )
 
 
 def _prediction_problems(
@@ -227,7 +246,9 @@ def check_predict(probe: ApiProbe) -> Verdict:
                 f"{_describe(response)}; expected 200"
             )
             continue
-        problems += _prediction_problems(probe, customer, _json(response), version)
+        found = _prediction_problems(probe, customer, _json(response), version)
+        if found:
+            problems.append(_one_case(found))
     return _verdict(
         problems, len(customers), f"{len(customers)} valid customers predicted correctly"
     )
@@ -245,20 +266,36 @@ def check_batch(probe: ApiProbe) -> Verdict:
             f"{_describe(response)}; expected 200",
         )
     doc = _json(response)
-    problems = probe.problems("BatchResponse", doc)
-    if not problems:
-        preds = doc["predictions"]
-        if len(preds) != len(customers):
-            problems.append(f"sent {len(customers)} customers, got {len(preds)} predictions")
-        for customer, pred in zip(customers, preds, strict=False):
-            problems += _prediction_problems(probe, customer, pred, version)
+    problems: list[str] = []
+    envelope = probe.problems("BatchResponse", doc)
+    if not envelope and len(doc["predictions"]) != len(customers):
+        envelope = [f"sent {len(customers)} customers, got {len(doc['predictions'])} predictions"]
+    if envelope:
+        # The response violates the contract: no customer of the batch was answered correctly.
+        problems.append(
+            f"the batch response does not conform ({_one_case(envelope)}): all {len(customers)} "
+            "customers of the batch count as failed"
+        )
+        failed_customers = len(customers)
+    else:
+        for customer, pred in zip(customers, doc["predictions"], strict=True):
+            found = _prediction_problems(probe, customer, pred, version)
+            if found:
+                problems.append(_one_case(found))
+        failed_customers = len(problems)
     limit = probe.contract["limits"]["max_batch_size"]
     full = probe.post_json("/predict/batch", {"customers": [probe.base_customer] * limit})
-    if isinstance(full, str) or full.status_code != 200:
+    limit_failed = isinstance(full, str) or full.status_code != 200
+    if limit_failed:
         problems.append(
             f"a batch of exactly {limit} customers (the limit) must be accepted; {_describe(full)}"
         )
-    return _verdict(problems, len(customers) + 1, "batch predictions conform, in order, ids echoed")
+    return _verdict(
+        problems,
+        len(customers) + 1,
+        "batch predictions conform, in order, ids echoed",
+        failed=failed_customers + int(limit_failed),
+    )
 
 
 def check_batch_limits(probe: ApiProbe) -> Verdict:
@@ -326,17 +363,20 @@ def check_consistency(probe: ApiProbe) -> Verdict:
             "could not compare predictions: /predict or /predict/batch did not answer 200 to "
             "valid customers (see api.predict and api.batch)",
         )
-    probs = [_json(r).get("churn_probability") for r in singles]  # type: ignore[union-attr]
-    batch_preds = _json(batch).get("predictions", [])  # type: ignore[union-attr]
-    for customer, p, bp in zip(customers, probs, batch_preds, strict=False):
-        if not isinstance(bp, dict) or not _close(p, bp.get("churn_probability")):
+    probs = [_probability(_json(r)) for r in singles]  # type: ignore[arg-type]
+    batch_doc = _json(batch)  # type: ignore[arg-type]
+    batch_preds = batch_doc.get("predictions", []) if isinstance(batch_doc, dict) else []
+    if not isinstance(batch_preds, list):
+        batch_preds = []
+    for i, (customer, p) in enumerate(zip(customers, probs, strict=True)):
+        bp = _probability(batch_preds[i]) if i < len(batch_preds) else None
+        if not _close(p, bp):
             problems.append(
-                f"{customer['customer_id']}: /predict gave {p} but /predict/batch gave "
-                f"{bp.get('churn_probability') if isinstance(bp, dict) else bp}"
+                f"{customer['customer_id']}: /predict gave {p} but /predict/batch gave {bp}"
             )
-    if not _close(probs[0], _json(again).get("churn_probability")):  # type: ignore[union-attr]
+    if not _close(probs[0], _probability(_json(again))):  # type: ignore[arg-type]
         problems.append("two identical /predict calls returned different probabilities")
-    if not _close(probs[0], _json(renamed).get("churn_probability")):  # type: ignore[union-attr]
+    if not _close(probs[0], _probability(_json(renamed))):  # type: ignore[arg-type]
         problems.append(
             "changing only customer_id changed the probability: the model must ignore it"
         )
@@ -344,13 +384,19 @@ def check_consistency(probe: ApiProbe) -> Verdict:
     low = probe.post_json("/predict", {**spec["base"], spec["field"]: spec["to"]})
     high = probe.post_json("/predict", {**spec["base"], spec["field"]: spec["from"]})
     if all(isinstance(r, httpx.Response) and r.status_code == 200 for r in (low, high)):
-        p_low, p_high = _json(low)["churn_probability"], _json(high)["churn_probability"]  # type: ignore[index]
-        if not p_low < p_high:
+        p_low, p_high = _probability(_json(low)), _probability(_json(high))  # type: ignore[arg-type]
+        if p_low is None or p_high is None or not p_low < p_high:
             problems.append(
                 f"a {spec['to']} contract should lower the churn probability versus {spec['from']}, "
                 f"all else equal (got {p_low:.4f} vs {p_high:.4f})"
             )
     return _verdict(problems, len(customers) + 3, "single, batch and repeated predictions agree")
+
+
+def _probability(doc: Any) -> float | None:
+    """``churn_probability`` of a prediction document, or None when it has none."""
+    value = doc.get("churn_probability") if isinstance(doc, dict) else None
+    return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
 
 
 def _close(a: Any, b: Any, tol: float = 1e-6) -> bool:
@@ -384,6 +430,8 @@ def check_holdout_quality(probe: ApiProbe) -> Verdict:
                 0.0, "could not score the hold-out customers: the batch response is malformed"
             )
         scores += [float(p["churn_probability"]) for p in preds]
+    from sklearn.metrics import roc_auc_score  # heavy: imported only when the check runs
+
     labels = [row["label"] for row in probe.holdout]
     if any(math.isnan(s) for s in scores):
         return Verdict(0.0, "some hold-out probabilities are NaN")
@@ -428,14 +476,38 @@ def check_robustness(probe: ApiProbe) -> Verdict:
     return _verdict(problems, len(cases) + 1, f"survived {len(cases)} hostile requests")
 
 
-API_CHECKS: dict[str, Callable[[ApiProbe], Verdict]] = {
-    "api.openapi": check_openapi,
-    "api.model_info": check_model_info,
-    "api.predict": check_predict,
-    "api.batch": check_batch,
-    "api.batch_limits": check_batch_limits,
-    "api.validation": check_validation,
-    "api.consistency": check_consistency,
-    "model.holdout_quality": check_holdout_quality,
-    "api.robustness": check_robustness,  # last: it may break a fragile service
+def smoke_problem(probe: ApiProbe, endpoint: str) -> str | None:
+    """Why ``endpoint`` ("predict" or "batch") cannot answer one valid customer, or None."""
+    customer = probe.base_customer
+    if endpoint == "predict":
+        response, name, where = probe.post_json("/predict", customer), "Prediction", "POST /predict"
+    else:
+        response = probe.post_json("/predict/batch", {"customers": [customer]})
+        name, where = "BatchResponse", "POST /predict/batch"
+    if isinstance(response, str) or response.status_code != 200:
+        return f"{where} does not answer a valid customer (it {_describe(response)}; see api.{endpoint})"
+    found = probe.problems(name, _json(response))
+    if found:
+        return f"{where} answers a valid customer with a response that breaks the contract ({found[0]})"
+    return None
+
+
+@dataclass(frozen=True)
+class ApiCheck:
+    """A check function and the endpoints it needs working (smoke probes) to say anything."""
+
+    run: Callable[[ApiProbe], Verdict]
+    needs: tuple[str, ...] = ()
+
+
+API_CHECKS: dict[str, ApiCheck] = {
+    "api.openapi": ApiCheck(check_openapi),
+    "api.model_info": ApiCheck(check_model_info),
+    "api.predict": ApiCheck(check_predict),
+    "api.batch": ApiCheck(check_batch),
+    "api.batch_limits": ApiCheck(check_batch_limits),
+    "api.validation": ApiCheck(check_validation),
+    "api.consistency": ApiCheck(check_consistency, needs=("predict", "batch")),
+    "model.holdout_quality": ApiCheck(check_holdout_quality, needs=("batch",)),
+    "api.robustness": ApiCheck(check_robustness),  # last: it may break a fragile service
 }

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+import traceback
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,16 +17,31 @@ from grader.submission import Commands
 Progress = Callable[[str], None]
 
 
+def grader_fault(exc: BaseException) -> str:
+    """Feedback for a grader fault: the exception and the innermost grader frame (file:line)."""
+    frames = traceback.extract_tb(exc.__traceback__)
+    ours = [f for f in frames if "/grader/" in f.filename.replace("\\", "/")] or frames
+    where = ""
+    if ours:
+        frame = ours[-1]
+        path = frame.filename.replace("\\", "/")
+        short = "grader/" + path.rsplit("/grader/", 1)[-1] if "/grader/" in path else path
+        where = f" at {short}:{frame.lineno} in {frame.name}"
+    return (
+        f"grader error: {type(exc).__name__}: {str(exc)[:300]}{where}. This is the grader's fault, "
+        "not yours; please report it. The other checks still ran."
+    )
+
+
 @dataclass
 class Options:
     """Knobs of one run (CLI flags)."""
 
     mode: str = "grade"  # "grade" runs every check; "check" only visible ones
-    load_seconds: float | None = (
-        None  # override the rubric's load duration (tests use a short profile)
-    )
+    load_seconds: float | None = None  # override the rubric's load duration (short test profile)
     skip_load: bool = False
     suites: Path | None = None
+    allow_partial_isolation: bool = False  # batch: grade below full isolation (recorded)
 
 
 @dataclass
@@ -42,6 +58,8 @@ class GradeContext:
     installed: bool = False
     train_problem: str | None = None
     service: Any = None  # grader.service.Service while running
+    service_problem: str | None = None  # why the service could not start (it is tried once)
+    endpoint_problems: dict[str, str | None] = field(default_factory=dict)  # smoke probes
     calibration: dict[str, Any] | None = None
     stage_seconds: dict[str, float] = field(default_factory=dict)
 
@@ -49,6 +67,10 @@ class GradeContext:
     def thresholds(self) -> dict[str, Any]:
         """The rubric's thresholds."""
         return self.rubric.thresholds
+
+    def settings(self, stage: str) -> dict[str, Any]:
+        """A stage's settings (sandbox policy defaults, rubric overrides)."""
+        return self.rubric.settings(stage)
 
     def wanted(self, check: Check) -> bool:
         """Does this run include the check? (``check`` mode runs visible checks only.)"""
@@ -74,6 +96,7 @@ class GradeContext:
             max_points=check.points,
             feedback=feedback.strip(),
             duration_s=round(time.monotonic() - started, 3),
+            lecture=check.lecture_path(),
         )
 
     def passed(self, check_id: str, feedback: str = "", started: float | None = None) -> None:
@@ -85,6 +108,10 @@ class GradeContext:
     ) -> None:
         """No (or partial) points, with feedback the student can act on."""
         self.record(check_id, "failed", fraction, feedback, started or time.monotonic())
+
+    def error(self, check_id: str, exc: BaseException, started: float) -> None:
+        """A grader fault inside one check: that check is ``error``, naming the grader's file and line."""
+        self.record(check_id, "error", 0.0, grader_fault(exc), started)
 
     def fail_stage(self, stage: str, reason: str) -> None:
         """Mark every wanted, not yet recorded check of ``stage`` failed with the same reason."""

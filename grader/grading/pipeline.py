@@ -1,4 +1,4 @@
-"""Grade one submission: copy it, run the stages in order under the sandbox, build the report."""
+"""Grade one submission: copy it, run the registry's stages in order under the sandbox, build the report."""
 
 from __future__ import annotations
 
@@ -6,36 +6,24 @@ import datetime as dt
 import shutil
 import tempfile
 import time
-import traceback
 from pathlib import Path
 
 from grader.contracts import load_contract
 from grader.grading.context import GradeContext, Options, Progress
 from grader.grading.locks import shared_stage
-from grader.paths import PACKAGE_DIR, suites_dir
 from grader.report.model import Report
 from grader.rubric import load_rubric
 from grader.sandbox import Sandbox, detect_isolation
-from grader.stages.hidden import run_hidden
-from grader.stages.install import run_install, uv_cache_dir
-from grader.stages.load import run_load_stage
-from grader.stages.static import run_static
-from grader.stages.tests import run_tests
+from grader.stages import STAGES, Stage
+from grader.stages.install import uv_cache_dir
+from grader.stages.interpreter import submission_python
 from grader.submission import SubmissionError, copy_submission, git_identity, read_commands
 from grader.version import GRADER_VERSION
 
-STAGES = (
-    ("install", run_install),
-    ("static", run_static),
-    ("tests", run_tests),
-    ("hidden", run_hidden),
-)
 
-
-def _course_checkout() -> Path | None:
-    """The course repository the grader runs from, if any (masked from submissions)."""
-    root = PACKAGE_DIR.parent
-    return root if (root / "pyproject.toml").is_file() and (root / "homework").is_dir() else None
+def _interpreter_prefix(drop_user: bool) -> Path:
+    """The installation the job's environment is built on (visible read-only to the job)."""
+    return Path(submission_python(drop_user)).resolve().parents[1]
 
 
 def grade_submission(
@@ -47,7 +35,6 @@ def grade_submission(
     repository: str = "",
     commit: str | None = None,
     submitted_at: str | None = None,
-    report_dir: Path | None = None,
     progress: Progress | None = None,
 ) -> Report:
     """Grade ``source`` for ``homework``; every failure of the submission ends up in the report."""
@@ -59,19 +46,9 @@ def grade_submission(
     git_sha, git_time = git_identity(source)
     started_at = dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat()
     t0 = time.monotonic()
-    masked = [
-        p
-        for p in (
-            PACKAGE_DIR,
-            suites_dir(options.suites),
-            _course_checkout(),
-            report_dir,
-            uv_cache_dir(),
-        )
-        if p is not None
-    ]
     workdir = Path(tempfile.mkdtemp(prefix="grader-job-"))
-    box = Sandbox(workdir, isolation, masked=masked)
+    read_only = [uv_cache_dir(), _interpreter_prefix(isolation.drop_user)]
+    box = Sandbox(workdir, isolation, read_only=read_only)
     ctx: GradeContext | None = None
     try:
         copy_problem = None
@@ -82,10 +59,11 @@ def grade_submission(
         box.prepare_dirs()
         ctx = GradeContext(rubric, contract, options, box, read_commands(box.src), progress)
         if copy_problem:
-            for stage in ("install", "static", "tests", "hidden", "load"):
-                ctx.fail_stage(stage, f"not graded: {copy_problem}")
+            for stage in STAGES:
+                ctx.fail_stage(stage.name, f"not graded: {copy_problem}")
         else:
-            _run_stages(ctx)
+            for stage in STAGES:
+                _run_stage(ctx, stage)
     finally:
         if ctx is not None and ctx.service is not None:
             ctx.service.process.stop()
@@ -101,7 +79,7 @@ def grade_submission(
         grader_version=GRADER_VERSION,
         rubric_sha256=rubric.sha256,
         contract_version=str(contract.get("contract_version", "")),
-        isolation=isolation.as_dict(),
+        isolation={**isolation.as_dict(), "override": options.allow_partial_isolation},
         calibration=ctx.calibration,
         started_at=started_at,
         duration_s=round(time.monotonic() - t0, 2),
@@ -111,27 +89,28 @@ def grade_submission(
     )
 
 
-def _run_stages(ctx: GradeContext) -> None:
-    """Run every stage in order. Stage times count work only, not waiting for another job's load window."""
-    for name, stage in STAGES:
-        with shared_stage():
-            started = time.monotonic()
-            _guarded(ctx, name, stage)
-            ctx.stage_seconds[name] = round(time.monotonic() - started, 3)
-    _guarded(ctx, "load", run_load_stage)  # takes the exclusive lock itself and records its window
+def _run_stage(ctx: GradeContext, stage: Stage) -> None:
+    """Run one stage under its lock; stage times count work, not waiting for another job's window.
+
+    A ``shared`` stage runs under the shared lock; an ``exclusive`` stage takes the exclusive lock
+    itself around its measurement windows and records their time.
+    """
+    if not any(ctx.wanted(c) for c in ctx.rubric.stage_checks(stage.name)):
+        return
+    if stage.lock == "exclusive":
+        _guarded(ctx, stage)
+        return
+    with shared_stage():
+        started = time.monotonic()
+        _guarded(ctx, stage)
+        ctx.stage_seconds[stage.name] = round(time.monotonic() - started, 3)
 
 
-def _guarded(ctx: GradeContext, name: str, stage) -> None:
+def _guarded(ctx: GradeContext, stage: Stage) -> None:
+    """A grader fault outside any single check marks the stage's unrecorded checks ``error``."""
     try:
-        stage(ctx)
-    except Exception:  # a grader fault must not hide the rest of the report
-        detail = traceback.format_exc(limit=3)
-        for check in ctx.rubric.stage_checks(name):  # type: ignore[arg-type]
+        stage.run(ctx)
+    except Exception as exc:
+        for check in ctx.rubric.stage_checks(stage.name):
             if ctx.wanted(check) and check.id not in ctx.results:
-                ctx.record(
-                    check.id,
-                    "error",
-                    0.0,
-                    f"grader error in stage {name}; please report it:\n{detail}",
-                    time.monotonic(),
-                )
+                ctx.error(check.id, exc, time.monotonic())

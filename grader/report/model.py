@@ -9,7 +9,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-SCHEMA_VERSION = "1.0.0"
+SCHEMA_VERSION = "1.1.0"
 SCHEMA_PATH = Path(__file__).with_name("report.schema.json")
 Status = Literal["passed", "failed", "error", "skipped"]
 
@@ -27,6 +27,7 @@ class CheckResult:
     max_points: float
     feedback: str = ""
     duration_s: float = 0.0
+    lecture: str = ""  # site path of the lecture section that teaches it
 
     @classmethod
     def skipped(cls, check: Any, reason: str) -> CheckResult:
@@ -40,6 +41,7 @@ class CheckResult:
             0.0,
             check.points,
             f"skipped: {reason}",
+            lecture=check.lecture_path(),
         )
 
 
@@ -65,6 +67,11 @@ class Report:
     schema_version: str = SCHEMA_VERSION
 
     @property
+    def authoritative(self) -> bool:
+        """The grade an instructor may record: every check (``grade``) at full isolation."""
+        return self.mode == "grade" and self.isolation.get("level") == "full"
+
+    @property
     def points(self) -> float:
         """Total points earned."""
         return round(sum(c.points for c in self.checks), 4)
@@ -77,6 +84,7 @@ class Report:
     def to_dict(self) -> dict[str, Any]:
         """The JSON document (with the total)."""
         data = asdict(self)
+        data["authoritative"] = self.authoritative
         data["total"] = {"points": self.points, "max_points": self.max_points}
         return data
 
@@ -85,6 +93,7 @@ class Report:
         """Rebuild a report from its JSON document."""
         data = dict(data)
         data.pop("total", None)
+        data.pop("authoritative", None)
         checks = [CheckResult(**c) for c in data.pop("checks")]
         return cls(**data, checks=checks)
 

@@ -6,7 +6,8 @@ import json
 from pathlib import Path
 from xml.etree import ElementTree as ET
 
-from grader.report.model import CheckResult, Report, write_atomically
+from grader.report.directory import ReportDirectory
+from grader.report.model import CheckResult, Report
 
 ICONS = {"passed": "✅", "failed": "❌", "error": "💥", "skipped": "⏭️"}
 FEEDBACK_POLICIES = ("full", "status", "none")
@@ -27,15 +28,50 @@ def _escape_cell(text: str) -> str:
     return text.replace("|", "\\|").replace("\n", "<br>")
 
 
+def authority_note(report: Report) -> str | None:
+    """The warning every rendering starts with when the report is not an authoritative grade."""
+    if report.mode == "check":
+        return "Self-check (visible checks only): not an authoritative grade."
+    if not report.authoritative:
+        level = report.isolation.get("level", "?")
+        allowed = " (allowed by the instructor)" if report.isolation.get("override") else ""
+        return (
+            f"NOT AUTHORITATIVE: graded at {level} isolation{allowed}; an authoritative grade "
+            "needs full isolation (root, bubblewrap, network namespaces)."
+        )
+    return None
+
+
+def lecture_link(check: CheckResult, site_url: str) -> str:
+    """The full URL of the lecture section that teaches ``check`` (or "")."""
+    return f"{site_url}{check.lecture}" if check.lecture and site_url else check.lecture
+
+
+def what_to_fix(
+    report: Report, audience: str = "student", hidden_policy: str = "full", site_url: str = ""
+) -> list[tuple[CheckResult, str, str]]:
+    """(check, feedback the audience may read, lecture link) for every check that did not pass."""
+    policy = "full" if audience == "instructor" else hidden_policy
+    items = []
+    for c in report.checks:
+        if c.status == "passed" or (policy == "none" and c.visibility == "hidden"):
+            continue
+        text = c.feedback if audience == "instructor" else _student_feedback(c, policy)
+        items.append((c, text, lecture_link(c, site_url)))
+    return items
+
+
 def render_markdown(
-    report: Report, audience: str = "instructor", hidden_policy: str = "full"
+    report: Report, audience: str = "instructor", hidden_policy: str = "full", site_url: str = ""
 ) -> str:
-    """A score table plus feedback on every check that did not pass."""
+    """A score table plus feedback (and the lecture to read) on every check that did not pass."""
     policy = "full" if audience == "instructor" else hidden_policy
     checks = report.checks
     if policy == "none" and audience != "instructor":
         checks = [c for c in checks if c.visibility != "hidden"]
-    lines = [
+    note = authority_note(report)
+    lines = [f"> **{note}**", ""] if note else []
+    lines += [
         f"## {report.homework}: {report.points:g} / {report.max_points:g} points",
         "",
         f"Mode: `{report.mode}` · commit `{report.commit[:12]}` · grader {report.grader_version} · "
@@ -53,17 +89,21 @@ def render_markdown(
         earned = sum(c.points for c in hidden_total)
         available = sum(c.max_points for c in hidden_total)
         lines.append(f"| | Hidden checks ({len(hidden_total)}) | {earned:g} / {available:g} | |")
-    problems = [c for c in checks if c.status != "passed"]
+    problems = what_to_fix(report, audience, hidden_policy, site_url)
     if problems:
         lines += ["", "### What to fix", ""]
-        for c in problems:
-            text = _student_feedback(c, policy) if audience != "instructor" else c.feedback
-            if text:
+        for c, text, link in problems:
+            read = (
+                f" · read: [{c.lecture.split('/')[1] if '/' in c.lecture else c.lecture}]({link})"
+                if link
+                else ""
+            )
+            if text or read:
                 lines += [
-                    f"<details><summary>{ICONS[c.status]} <code>{c.id}</code>: {c.status}</summary>",
+                    f"<details><summary>{ICONS[c.status]} <code>{c.id}</code>: {c.status}{read}</summary>",
                     "",
                     "```text",
-                    text.strip(),
+                    (text or "(no details)").strip(),
                     "```",
                     "",
                     "</details>",
@@ -84,14 +124,21 @@ def render_markdown(
 
 def render_junit(report: Report) -> str:
     """One JUnit test case per check (skipped checks as ``<skipped>``)."""
+    note = authority_note(report)
     suite = ET.Element(
         "testsuite",
-        name=f"grader.{report.homework}",
+        name=f"grader.{report.homework}" + (" (not authoritative)" if note else ""),
         tests=str(len(report.checks)),
         failures=str(sum(c.status == "failed" for c in report.checks)),
         errors=str(sum(c.status == "error" for c in report.checks)),
         skipped=str(sum(c.status == "skipped" for c in report.checks)),
         time=f"{report.duration_s:.3f}",
+    )
+    ET.SubElement(suite, "properties").extend(
+        [
+            ET.Element("property", name="authoritative", value=str(report.authoritative).lower()),
+            ET.Element("property", name="isolation", value=str(report.isolation.get("level"))),
+        ]
     )
     for c in report.checks:
         case = ET.SubElement(
@@ -141,7 +188,8 @@ def render_gradescope(report: Report, hidden_policy: str = "full") -> str:
     doc = {
         "score": report.points,
         "execution_time": round(report.duration_s, 1),
-        "output": f"{report.homework}: {report.points:g} / {report.max_points:g} (grader {report.grader_version})",
+        "output": (f"{note}\n" if (note := authority_note(report)) else "")
+        + f"{report.homework}: {report.points:g} / {report.max_points:g} (grader {report.grader_version})",
         "visibility": "visible",
         "stdout_visibility": "hidden",
         "tests": tests,
@@ -150,17 +198,26 @@ def render_gradescope(report: Report, hidden_policy: str = "full") -> str:
 
 
 def write_reports(
-    report: Report, outdir: Path, audience: str = "instructor", hidden_policy: str = "full"
+    report: Report,
+    outdir: Path | ReportDirectory,
+    audience: str = "instructor",
+    hidden_policy: str = "full",
+    site_url: str = "",
 ) -> dict[str, Path]:
-    """Write all renderings (each atomically) and return their paths by format."""
-    paths = {
-        "json": outdir / "report.json",
-        "markdown": outdir / "report.md",
-        "junit": outdir / "junit.xml",
-        "gradescope": outdir / "results.json",
-    }
-    write_atomically(paths["json"], json.dumps(report.to_dict(), indent=2) + "\n")
-    write_atomically(paths["markdown"], render_markdown(report, audience, hidden_policy))
-    write_atomically(paths["junit"], render_junit(report))
-    write_atomically(paths["gradescope"], render_gradescope(report, hidden_policy))
-    return paths
+    """Write all renderings (each atomically, never through a link) and return their paths.
+
+    A path is created by the grader, or must be a report directory it created before.
+    """
+    directory = outdir if isinstance(outdir, ReportDirectory) else ReportDirectory.create(outdir)
+    try:
+        return {
+            "json": directory.write("report.json", json.dumps(report.to_dict(), indent=2) + "\n"),
+            "markdown": directory.write(
+                "report.md", render_markdown(report, audience, hidden_policy, site_url)
+            ),
+            "junit": directory.write("junit.xml", render_junit(report)),
+            "gradescope": directory.write("results.json", render_gradescope(report, hidden_policy)),
+        }
+    finally:
+        if directory is not outdir:
+            directory.close()

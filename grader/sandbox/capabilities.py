@@ -16,7 +16,7 @@ class Isolation:
     """What the sandbox can do here; recorded verbatim in every report."""
 
     level: str  # "full" | "partial" | "minimal"
-    filesystem: str  # "masked (bubblewrap)" | "visible"
+    filesystem: str  # "allow-list (bubblewrap)" | "visible"
     network: str  # "private loopback (netns)" | "host"
     user: str  # "unprivileged uid per job" | "same user"
     process_limit: str  # "RLIMIT_NPROC per job uid" | "none (same user)"
@@ -88,7 +88,7 @@ def detect_isolation(allow: str = "auto") -> Isolation:
     )
     return Isolation(
         level=level,
-        filesystem="masked (bubblewrap)" if bwrap else "visible",
+        filesystem="allow-list (bubblewrap)" if bwrap else "visible",
         network="private loopback (netns)" if netns else "host",
         user="unprivileged uid per job" if drop_user else "same user",
         process_limit="RLIMIT_NPROC per job uid" if drop_user else "none (same user)",

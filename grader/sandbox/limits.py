@@ -10,15 +10,15 @@ MB = 1024 * 1024
 
 @dataclass(frozen=True)
 class Limits:
-    """Wall-clock timeout, rlimits and the output cap for one sandboxed command."""
+    """Wall-clock timeout, rlimits and the output cap for one sandboxed command (values: the sandbox policy)."""
 
+    address_space_mb: int
+    cpu_seconds: int
+    open_files: int
+    processes: int  # binds only when the command runs as the job's unprivileged uid
+    file_size_mb: int
+    output_bytes: int  # kept per stream: head and tail halves
     wall_seconds: float = 300.0
-    address_space_mb: int = 8192
-    cpu_seconds: int = 900
-    open_files: int = 1024
-    processes: int = 512  # binds only when the command runs as the job's unprivileged uid
-    file_size_mb: int = 1024
-    output_bytes: int = 200_000  # kept per stream: head and tail halves
 
     def with_wall(self, seconds: float) -> Limits:
         """A copy with another wall-clock timeout."""
@@ -39,6 +39,3 @@ class Limits:
             soft, hard = resource.getrlimit(kind)
             cap = value if hard == resource.RLIM_INFINITY else min(value, hard)
             resource.setrlimit(kind, (cap, cap))
-
-
-DEFAULT_LIMITS = Limits()

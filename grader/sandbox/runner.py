@@ -14,11 +14,10 @@ from pathlib import Path
 
 from grader.sandbox import netns
 from grader.sandbox.capabilities import Isolation
-from grader.sandbox.limits import DEFAULT_LIMITS, Limits
+from grader.sandbox.limits import Limits
 from grader.sandbox.output import CappedOutput, tail_lines
+from grader.sandbox.policy import load_sandbox_policy
 from grader.sandbox.uids import UidLease, processes_of_uid
-
-BASE_PATH = "/usr/local/bin:/usr/bin:/bin"
 
 
 @dataclass
@@ -71,21 +70,22 @@ def _kill_group(popen: subprocess.Popen[bytes]) -> None:
 
 
 class Sandbox:
-    """Filesystem layout, identity, network namespace and process control of one job.
+    """Filesystem view, identity, network namespace and process control of one job.
 
     Layout under ``workdir`` (owned by the grader): ``src/`` the submission copy (writable by the
     job), ``venv/`` its environment (read-only to the job), ``public/`` the pristine public tests,
     ``results/`` where pytest writes JUnit XML, ``home/`` and ``tmp/`` private to the job.
+
+    With bubblewrap the job's filesystem is an allow-list (``grader/policy/sandbox.toml``): the
+    policy's system paths and ``read_only`` (package cache, interpreter) read-only, these job
+    directories, a private ``/tmp``, ``/proc`` of its own pid namespace and a minimal ``/dev``.
     """
 
-    def __init__(self, workdir: Path, isolation: Isolation, masked: Sequence[Path] = ()) -> None:
+    def __init__(self, workdir: Path, isolation: Isolation, read_only: Sequence[Path] = ()) -> None:
         self.workdir = workdir
         self.isolation = isolation
-        existing = [p.resolve() for p in masked if p.exists()]
-        # A path inside another masked path is hidden already (and masking it again would leave a mount point).
-        self.masked = [
-            p for p in existing if not any(p != q and p.is_relative_to(q) for q in existing)
-        ]
+        self.policy = load_sandbox_policy()
+        self.read_only = [p.resolve() for p in read_only if p.exists()]
         self.src = workdir / "src"
         self.venv = workdir / "venv"
         self.public = workdir / "public"
@@ -101,6 +101,11 @@ class Sandbox:
             netns.create(self.netns)
         self._running: list[RunningProcess] = []
 
+    @property
+    def limits(self) -> Limits:
+        """The policy's rlimits (stages set their own wall-clock timeout with ``with_wall``)."""
+        return self.policy.limits
+
     def prepare_dirs(self) -> None:
         """Create the job-writable directories and hand them to the job's uid."""
         os.chmod(self.workdir, 0o711)
@@ -114,47 +119,60 @@ class Sandbox:
                         os.lchown(os.path.join(root, name), self.uid, self.uid)
 
     def env(self, extra: dict[str, str] | None = None) -> dict[str, str]:
-        """A clean environment: nothing of the grader's leaks in."""
+        """The job's environment, built from the policy: nothing else of the grader's leaks in."""
         env = {
-            "PATH": f"{self.venv / 'bin'}:{BASE_PATH}",
+            "PATH": f"{self.venv / 'bin'}:{self.policy.system_path}",
             "HOME": str(self.home),
             "TMPDIR": str(self.tmp),
-            "LANG": "C.UTF-8",
-            "LC_ALL": "C.UTF-8",
             "VIRTUAL_ENV": str(self.venv),
             "PYTHONPATH": str(self.src),
-            "PYTHONUNBUFFERED": "1",
-            "PYTHONHASHSEED": "0",
-            "OMP_NUM_THREADS": "1",
-            "OPENBLAS_NUM_THREADS": "1",
-            "MKL_NUM_THREADS": "1",
-            "NO_COLOR": "1",
+            **self.policy.env_set,
         }
-        for key in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE"):  # needed on some CPUs for correctness
+        for key in self.policy.env_pass_through:
             if key in os.environ:
                 env[key] = os.environ[key]
         env.update(extra or {})
         return env
+
+    def filesystem_args(self) -> list[str]:
+        """bubblewrap arguments that build the job's allow-listed view of the filesystem.
+
+        Parents of every mount point are created explicitly with mode 0755 (bubblewrap would make
+        them 0700 and root-owned, so the job's uid could not traverse them).
+        """
+        mounts: list[tuple[str, str, str]] = []  # (option, source, destination)
+        seen: set[str] = set()
+        for raw in (*self.policy.system_read_only, *map(str, self.read_only)):
+            path = Path(raw)
+            if raw in seen or any(Path(raw).is_relative_to(other) for other in seen):
+                continue
+            seen.add(raw)
+            if path.is_symlink():
+                mounts.append(("--symlink", os.readlink(path), raw))
+            elif path.exists():
+                mounts.append(("--ro-bind", raw, raw))
+        for d in (self.src, self.results, self.home, self.tmp):
+            mounts.append(("--bind", str(d), str(d)))
+        for d in (self.venv, self.public):
+            if d.exists():
+                mounts.append(("--ro-bind", str(d), str(d)))
+        args = ["--dev", "/dev", "--proc", "/proc", "--perms", "01777", "--tmpfs", "/tmp"]
+        made = {"/", "/tmp", "/dev", "/proc"}
+        for _, _, destination in mounts:
+            for parent in reversed(Path(destination).parents):
+                if str(parent) not in made:
+                    made.add(str(parent))
+                    args += ["--perms", "0755", "--dir", str(parent)]
+        for option, source, destination in mounts:
+            args += [option, source, destination]
+        return args
 
     def _wrap(self, argv: Sequence[str], cwd: Path) -> list[str]:
         cmd: list[str] = []
         if self.netns:
             cmd += netns.exec_prefix(self.netns)
         if self.isolation.bwrap:
-            cmd += [self.isolation.bwrap, "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc"]
-            cmd += ["--perms", "01777", "--tmpfs", "/tmp"]
-            for path in self.masked:
-                cmd += (
-                    ["--tmpfs", str(path)]
-                    if path.is_dir()
-                    else ["--ro-bind", "/dev/null", str(path)]
-                )
-            cmd += ["--tmpfs", str(self.workdir)]
-            for d in (self.src, self.results, self.home, self.tmp):
-                cmd += ["--bind", str(d), str(d)]
-            for d in (self.venv, self.public):
-                if d.exists():
-                    cmd += ["--ro-bind", str(d), str(d)]
+            cmd += [self.isolation.bwrap, *self.filesystem_args()]
             cmd += ["--unshare-pid", "--unshare-ipc", "--unshare-uts", "--die-with-parent"]
             cmd += ["--new-session", "--chdir", str(cwd), "--"]
         if self.uid is not None:
@@ -188,7 +206,7 @@ class Sandbox:
         *,
         cwd: Path | None = None,
         env: dict[str, str] | None = None,
-        limits: Limits = DEFAULT_LIMITS,
+        limits: Limits | None = None,
         pass_fds: Sequence[int] = (),
     ) -> ProcessResult:
         """Run a command to completion under the sandbox; never raises for the command's behaviour.
@@ -196,6 +214,7 @@ class Sandbox:
         ``pass_fds`` are inherited by the command (e.g. the write end of a pipe the grader reads).
         """
         start = time.monotonic()
+        limits = limits or self.limits
         try:
             popen = self._popen(argv, cwd or self.src, env or self.env(), limits, pass_fds)
         except OSError as exc:
@@ -224,9 +243,10 @@ class Sandbox:
         *,
         cwd: Path | None = None,
         env: dict[str, str] | None = None,
-        limits: Limits = DEFAULT_LIMITS,
+        limits: Limits | None = None,
     ) -> RunningProcess:
         """Start a long-running command (the service); stop it with ``stop_all``."""
+        limits = limits or self.limits
         popen = self._popen(argv, cwd or self.src, env or self.env(), limits)
         running = RunningProcess(popen, CappedOutput(popen.stdout, limits.output_bytes))  # type: ignore[arg-type]
         self._running.append(running)

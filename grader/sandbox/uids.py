@@ -1,38 +1,53 @@
-"""Allocate a distinct unprivileged uid per grading job (so RLIMIT_NPROC and cleanup are per job)."""
+"""Allocate an unprivileged uid per grading job: unique within the run, locked against other runs.
+
+A uid is never handed out twice by the same grader process (a batch is one process), so files or
+processes a job leaves behind can never be mistaken for, or reached by, a later job of the run.
+The per-uid lock file keeps two concurrent grader processes from sharing a uid.
+"""
 
 from __future__ import annotations
 
 import fcntl
 import os
 import tempfile
+import threading
 from pathlib import Path
 
-UID_BASE = 61000
-UID_COUNT = 1000
 LOCK_DIR = Path(tempfile.gettempdir()) / "mlops-grader-uids"
+_used_in_this_run: set[int] = set()
+_guard = threading.Lock()
 
 
 class UidLease:
-    """Holds an exclusive lock on one uid from the pool until released."""
+    """Holds an exclusive lock on one uid of the policy's pool until released."""
 
     def __init__(self) -> None:
+        from grader.sandbox.policy import load_sandbox_policy
+
+        policy = load_sandbox_policy()
         LOCK_DIR.mkdir(mode=0o700, exist_ok=True)
-        start = (os.getpid() * 7) % UID_COUNT
-        for offset in range(UID_COUNT):
-            uid = UID_BASE + (start + offset) % UID_COUNT
-            handle = open(LOCK_DIR / f"{uid}.lock", "w")  # noqa: SIM115 - held for the lease's lifetime
-            try:
-                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except BlockingIOError:
-                handle.close()
-                continue
-            self.uid = uid
-            self._handle = handle
-            return
-        raise RuntimeError("no free sandbox uid")
+        start = (os.getpid() * 7) % policy.uid_count
+        with _guard:
+            for offset in range(policy.uid_count):
+                uid = policy.uid_first + (start + offset) % policy.uid_count
+                if uid in _used_in_this_run:
+                    continue
+                handle = open(LOCK_DIR / f"{uid}.lock", "w")  # noqa: SIM115 - held for the lease
+                try:
+                    fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                except BlockingIOError:
+                    handle.close()
+                    continue
+                _used_in_this_run.add(uid)
+                self.uid = uid
+                self._handle = handle
+                return
+        raise RuntimeError(
+            "no free sandbox uid: every uid of the policy's pool was used in this run"
+        )
 
     def release(self) -> None:
-        """Give the uid back to the pool."""
+        """Unlock the uid for other grader processes (this run never reuses it)."""
         self._handle.close()
 
 

@@ -1,1 +1,71 @@
-"""The grading stages, in order: install, static, tests, hidden, load."""
+"""The stage registry: the one ordered list of grading stages and the checks each one records.
+
+A stage is a module with ``CHECKS`` (the ids of the checks it records, written nowhere else in
+the grader) and ``run(ctx)``. Rubrics name check ids; :func:`check_stages` is what they are
+validated against, and a check's stage is always derived from here. ``lock`` says how a stage
+shares the machine: ``shared`` stages of many jobs run at once, an ``exclusive`` stage (the load
+window) runs alone.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import cache
+from types import ModuleType
+from typing import Any, Literal
+
+
+@dataclass(frozen=True)
+class Stage:
+    """One stage of the pipeline."""
+
+    name: str
+    module: str
+    lock: Literal["shared", "exclusive"] = "shared"
+    description: str = ""
+
+    def load(self) -> ModuleType:
+        """The stage's module (imported on first use: heavy libraries load only when needed)."""
+        return importlib.import_module(self.module)
+
+    @property
+    def checks(self) -> tuple[str, ...]:
+        """The check ids this stage records."""
+        return tuple(self.load().CHECKS)
+
+    @property
+    def run(self) -> Callable[[Any], None]:
+        """``run(ctx)``: record every wanted check of this stage."""
+        return self.load().run
+
+
+STAGES: tuple[Stage, ...] = (
+    Stage("install", "grader.stages.install", description="the environment, then `train`"),
+    Stage("static", "grader.stages.static", description="required files and the lint policy"),
+    Stage("tests", "grader.stages.tests", description="the public tests and your own suite"),
+    Stage("api", "grader.stages.api", description="black-box HTTP checks of the running service"),
+    Stage("load", "grader.stages.load", lock="exclusive", description="the load test"),
+)
+STAGE_NAMES: tuple[str, ...] = tuple(s.name for s in STAGES)
+
+
+def stage(name: str) -> Stage:
+    """The stage called ``name`` (KeyError otherwise)."""
+    for s in STAGES:
+        if s.name == name:
+            return s
+    raise KeyError(name)
+
+
+@cache
+def check_stages() -> dict[str, str]:
+    """Every check id the grader implements, mapped to its stage."""
+    registry: dict[str, str] = {}
+    for s in STAGES:
+        for check_id in s.checks:
+            if check_id in registry:
+                raise RuntimeError(f"check {check_id} is registered by two stages")
+            registry[check_id] = s.name
+    return registry

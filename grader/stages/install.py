@@ -9,12 +9,10 @@ from pathlib import Path
 import uv
 
 from grader.grading.context import GradeContext
-from grader.sandbox.limits import Limits
 from grader.sandbox.trusted import run_trusted
 from grader.stages.interpreter import submission_python
 
-INSTALL_TIMEOUT_S = 600
-TRAIN_TIMEOUT_S = 300
+CHECKS = ("install.environment",)
 
 
 def uv_cache_dir() -> Path:
@@ -42,10 +40,11 @@ def uv_sync_command(src: Path) -> list[str]:
     return cmd
 
 
-def run_install(ctx: GradeContext) -> None:
+def run(ctx: GradeContext) -> None:
     """Record ``install.environment``; on success mark the context installed and run ``train``."""
     started = time.monotonic()
     box = ctx.sandbox
+    settings = ctx.settings("install")
     ctx.progress("install: uv sync")
     env = {
         "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
@@ -61,7 +60,9 @@ def run_install(ctx: GradeContext) -> None:
         if key in os.environ:
             env[key] = os.environ[key]
     # uv runs as the grader (it executes no submission code: see uv_sync_command), outside the sandbox.
-    result = run_trusted(uv_sync_command(box.src), box.src, env, timeout=INSTALL_TIMEOUT_S)
+    result = run_trusted(
+        uv_sync_command(box.src), box.src, env, timeout=float(settings["timeout_s"])
+    )
     if not result.ok:
         reason = "timed out" if result.timed_out else f"exit code {result.returncode}"
         ctx.failed(
@@ -78,7 +79,9 @@ def run_install(ctx: GradeContext) -> None:
     ctx.passed("install.environment", "environment installed", started=started)
     if ctx.commands.train:
         ctx.progress("install: train")
-        trained = box.run(ctx.commands.train, limits=Limits().with_wall(TRAIN_TIMEOUT_S))
+        trained = box.run(
+            ctx.commands.train, limits=box.limits.with_wall(float(settings["train_timeout_s"]))
+        )
         if not trained.ok:
             reason = "timed out" if trained.timed_out else f"exit code {trained.returncode}"
             ctx.train_problem = f"the train command failed ({reason}):\n{trained.tail(15)}"

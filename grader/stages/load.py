@@ -1,4 +1,8 @@
-"""Load stage: an exclusive locust window, scored relative to the calibration service."""
+"""Load stage: an exclusive locust window, scored relative to the calibration service.
+
+Its registry entry has ``lock = "exclusive"``: it holds the machine-wide exclusive lock during its
+measurement windows (the calibration's and the submission's), so no other stage of any job runs then.
+"""
 
 from __future__ import annotations
 
@@ -9,21 +13,24 @@ from grader.grading.context import GradeContext
 from grader.grading.locks import exclusive_load
 from grader.load.calibration import measure_calibration
 from grader.load.run import LoadProfile, run_load
-from grader.stages.hidden import ensure_service
+from grader.rubric import Rubric
+from grader.stages.api import NOT_STARTED, ensure_service
+
+CHECKS = ("load.error_rate", "load.latency_p95", "load.throughput")
 
 
-def profile_from(thresholds: dict, load_seconds: float | None = None) -> LoadProfile:
+def profile_from(rubric: Rubric, load_seconds: float | None = None) -> LoadProfile:
     """The rubric's load profile, with the duration overridable by the CLI."""
-    t = thresholds
+    t = rubric.thresholds
     return LoadProfile(
         users=int(t["load_users"]),
         pacing_s=float(t["load_pacing_s"]),
         seconds=load_seconds or float(t["load_seconds"]),
-        timeout_s=float(t.get("request_timeout_s", 5)),
+        timeout_s=float(rubric.settings("load")["request_timeout_s"]),
     )
 
 
-def run_load_stage(ctx: GradeContext) -> None:
+def run(ctx: GradeContext) -> None:
     """``load.error_rate``, ``load.latency_p95`` and ``load.throughput``."""
     wanted = [c for c in ctx.rubric.stage_checks("load") if ctx.wanted(c)]
     if not wanted:
@@ -32,13 +39,18 @@ def run_load_stage(ctx: GradeContext) -> None:
         ctx.skip_stage("load", "the load stage was disabled for this run (--skip-load)")
         return
     if not ensure_service(ctx):
-        ctx.fail_stage("load", "not run: the service did not start (see service.starts)")
+        ctx.fail_stage("load", NOT_STARTED)
+        return
+    if ctx.endpoint_problems.get("predict"):
+        ctx.fail_stage("load", f"not run: {ctx.endpoint_problems['predict']}")
         return
     t = ctx.thresholds
     customers = [row["customer"] for row in load_holdout(ctx.rubric.directory.parent)[:200]]
-    profile = profile_from(ctx.thresholds, ctx.options.load_seconds)
+    profile = profile_from(ctx.rubric, ctx.options.load_seconds)
     ctx.progress("load: calibration service")
-    calibration = measure_calibration(ctx.sandbox.isolation, profile, customers)
+    calibration = measure_calibration(
+        ctx.sandbox.isolation, profile, customers, reuse_cached=ctx.options.mode == "check"
+    )
     if calibration.problem:
         ctx.skip_stage("load", calibration.problem)
         return
@@ -54,6 +66,11 @@ def run_load_stage(ctx: GradeContext) -> None:
         ctx.stage_seconds["load"] = round(time.monotonic() - started, 3)
     if result.problem:
         ctx.skip_stage("load", result.problem)
+        return
+    exited = ctx.service.exit_report()
+    if exited:  # a crash under load loses every load point, with the reason
+        ctx.service_problem = exited
+        ctx.fail_stage("load", f"during the load test, {exited}")
         return
     figures = (
         f"{result.requests} requests, {result.rps:.1f} RPS, error rate {result.error_rate:.2%}, "

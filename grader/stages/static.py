@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from pathlib import Path
 
 import ruff
 
@@ -11,13 +12,37 @@ from grader.paths import RUFF_CONFIG
 from grader.sandbox.trusted import run_trusted
 from grader.submission import SubmissionError, read_pyproject
 
-RUFF_TIMEOUT_S = 120
+CHECKS = ("static.required_files", "static.ruff_lint", "static.ruff_format")
+PYTHON_SUFFIXES = (".py", ".pyi")
 
 
-def _ruff(*args: str) -> list[str]:
-    # --config makes ruff ignore every configuration file in the submission; --ignore-noqa means
-    # suppression comments buy nothing. Ruff only parses files: safe to run outside the sandbox.
-    return [ruff.find_ruff_bin(), *args, "--config", str(RUFF_CONFIG), "--no-cache", "."]
+def python_files(src: Path) -> list[str]:
+    """Every Python file of the submission (relative paths), whatever the student's ignore files say.
+
+    Ruff is given this list explicitly: its own discovery honours ``.gitignore``, default excludes
+    (``build/``, ``dist/`` ...) and the student's ``exclude`` settings, any of which could hide code.
+    """
+    return sorted(
+        str(path.relative_to(src))
+        for path in src.rglob("*")
+        if path.suffix in PYTHON_SUFFIXES and path.is_file() and not path.is_symlink()
+    )
+
+
+def _ruff(files: list[str], *args: str) -> list[str]:
+    # --config makes ruff ignore every configuration file in the submission; --isolated also ignores
+    # user-level settings; --ignore-noqa means suppression comments buy nothing. Ruff only parses
+    # files: safe to run outside the sandbox.
+    return [
+        ruff.find_ruff_bin(),
+        *args,
+        "--config",
+        str(RUFF_CONFIG),
+        "--no-cache",
+        "--no-respect-gitignore",
+        "--",
+        *files,
+    ]
 
 
 def check_required_files(ctx: GradeContext) -> None:
@@ -47,14 +72,16 @@ def check_ruff(ctx: GradeContext) -> None:
     """``static.ruff_lint`` and ``static.ruff_format`` with the course config."""
     src = ctx.sandbox.src
     started = time.monotonic()
-    if not any(p.is_file() for p in src.rglob("*.py")):
+    timeout = float(ctx.settings("static")["timeout_s"])
+    files = python_files(src)
+    if not files:
         for check_id in ("static.ruff_lint", "static.ruff_format"):
             ctx.failed(check_id, "no Python files found: there is nothing to lint", started=started)
         return
     lint = run_trusted(
-        _ruff("check", "--ignore-noqa", "--output-format", "concise", "--no-fix"),
+        _ruff(files, "check", "--ignore-noqa", "--output-format", "concise", "--no-fix"),
         src,
-        timeout=RUFF_TIMEOUT_S,
+        timeout=timeout,
     )
     if lint.ok:
         ctx.passed("static.ruff_lint", "no lint findings", started=started)
@@ -67,7 +94,7 @@ def check_ruff(ctx: GradeContext) -> None:
             started=started,
         )
     started = time.monotonic()
-    fmt = run_trusted(_ruff("format", "--check"), src, timeout=RUFF_TIMEOUT_S)
+    fmt = run_trusted(_ruff(files, "format", "--check"), src, timeout=timeout)
     if fmt.ok:
         ctx.passed("static.ruff_format", "formatted", started=started)
     else:
@@ -76,7 +103,7 @@ def check_ruff(ctx: GradeContext) -> None:
         )
 
 
-def run_static(ctx: GradeContext) -> None:
+def run(ctx: GradeContext) -> None:
     """Run every static check."""
     ctx.progress("static: required files, ruff")
     check_required_files(ctx)

@@ -8,11 +8,10 @@ import time
 
 from grader.grading.context import GradeContext
 from grader.paths import CONTRACTS_DIR
-from grader.sandbox.limits import Limits
 from grader.sandbox.output import CappedOutput
 from grader.stages.junit import MAX_JUNIT_BYTES, TestCounts, read_junit, reconcile
 
-TESTS_TIMEOUT_S = 300
+CHECKS = ("tests.public", "tests.student")
 # Runs pytest non-dumpable (PR_SET_DUMPABLE = 0 where prctl exists): the other processes of the
 # job's uid (the service the public tests start, and anything it leaves behind) can then neither
 # ptrace pytest nor open its file descriptors under /proc, so they cannot reach the JUnit pipe.
@@ -53,6 +52,10 @@ def _has_pytest(ctx: GradeContext) -> bool:
     return (ctx.sandbox.venv / "bin" / "pytest").exists()
 
 
+def _timeout(ctx: GradeContext) -> float:
+    return float(ctx.settings("tests")["timeout_s"])
+
+
 def run_public_tests(ctx: GradeContext) -> None:
     """``tests.public``: points in proportion to passed public tests."""
     started = time.monotonic()
@@ -84,7 +87,7 @@ def run_public_tests(ctx: GradeContext) -> None:
     env = box.env({"PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1", "SUBMISSION_ROOT": str(box.src)})
     try:
         result = box.run(
-            argv, env=env, limits=Limits().with_wall(TESTS_TIMEOUT_S), pass_fds=(write_end,)
+            argv, env=env, limits=box.limits.with_wall(_timeout(ctx)), pass_fds=(write_end,)
         )
     finally:
         os.close(write_end)
@@ -93,7 +96,7 @@ def run_public_tests(ctx: GradeContext) -> None:
     counts = reconcile(read_junit(junit), result.returncode)
     if result.timed_out:
         ctx.failed(
-            "tests.public", f"the public tests timed out after {TESTS_TIMEOUT_S} s", started=started
+            "tests.public", f"the public tests timed out after {_timeout(ctx):g} s", started=started
         )
     elif not counts.readable or counts.total == 0:
         ctx.failed(
@@ -124,11 +127,11 @@ def run_student_tests(ctx: GradeContext) -> None:
         "--ignore=tests/public",
         f"--junitxml={junit}",
     ]
-    result = box.run(argv, limits=Limits().with_wall(TESTS_TIMEOUT_S))
+    result = box.run(argv, limits=box.limits.with_wall(_timeout(ctx)))
     counts = reconcile(read_junit(junit), result.returncode)
     if result.timed_out:
         ctx.failed(
-            "tests.student", f"your tests timed out after {TESTS_TIMEOUT_S} s", started=started
+            "tests.student", f"your tests timed out after {_timeout(ctx):g} s", started=started
         )
     elif result.returncode == 5 or (counts.readable and counts.total == 0):
         ctx.failed(
@@ -154,7 +157,7 @@ def run_student_tests(ctx: GradeContext) -> None:
         )
 
 
-def run_tests(ctx: GradeContext) -> None:
+def run(ctx: GradeContext) -> None:
     """Both test checks, or a clear reason why they cannot run."""
     if not ctx.installed:
         ctx.fail_stage(

@@ -10,9 +10,9 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from demos.sample_reports import sample_class, write_sample_class
-from grader.course import load_course_config
-from grader.final import compute_final
-from grader.gradebook import write_gradebook
+from grader.course.config import load_course_config
+from grader.course.final import compute_final
+from grader.course.gradebook import write_gradebook
 from grader.report.model import CheckResult, Report
 from grader.report.render import write_reports
 from grader.rubric import load_rubric

@@ -102,7 +102,7 @@ def lecture_folders() -> list[str]:
 
 def homework_ids() -> list[str]:
     """The homework named in the course configuration."""
-    from grader.course import load_course_config
+    from grader.course.config import load_course_config
 
     return list(load_course_config().weights)
 

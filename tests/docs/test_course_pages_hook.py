@@ -103,7 +103,7 @@ def fake_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def github() -> str:
-    from grader.course import load_course_config
+    from grader.course.config import load_course_config
 
     course = load_course_config()
     return GITHUB.format(repository=course.repository, ref=course.grader_ref)
@@ -148,7 +148,7 @@ def test_homework_readme_links_back_to_the_lecture(fake_site: Path) -> None:
 
 
 def test_placeholders_render_from_the_grader(fake_site: Path, github: str) -> None:
-    from grader.course import load_course_config
+    from grader.course.config import load_course_config
     from grader.rubric import load_rubric
 
     home = (fake_site / "index.html").read_text()

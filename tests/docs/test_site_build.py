@@ -120,7 +120,7 @@ def test_grading_page_renders_the_rubric_from_its_source(built_site: Path) -> No
 
 
 def test_grading_page_renders_the_course_formula(built_site: Path) -> None:
-    from grader.course import load_course_config
+    from grader.course.config import load_course_config
 
     course = load_course_config()
     html = (built_site / "grading.html").read_text(encoding="utf-8")

@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from grader.course import load_course_config
-from grader.final import compute_final, days_late, read_adjustments
-from grader.gradebook import COLUMNS
+from grader.course.config import load_course_config
+from grader.course.final import compute_final, days_late, read_adjustments
+from grader.course.gradebook import COLUMNS
 
 
 def gradebook(path: Path, rows: list[tuple[str, float, str]]) -> Path:

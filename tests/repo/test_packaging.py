@@ -32,7 +32,7 @@ def test_wheel_carries_the_grader_data_and_installs_a_working_cli(tmp_path: Path
         "grader/suites/hw1/cases.json",
         "grader/suites/common/holdout.csv",
         "grader/policy/ruff.toml",
-        "grader/course.toml",
+        "grader/course/course.toml",
         "grader/calibration/train.csv",
         "grader/report/report.schema.json",
         "grader/templates/grade-caller.yml",

@@ -14,9 +14,9 @@ import math
 from dataclasses import dataclass
 from pathlib import Path
 
-from grader.course import CourseConfig
+from grader.course.config import CourseConfig
+from grader.course.gradebook import read_gradebook
 from grader.errors import UsageError
-from grader.gradebook import read_gradebook
 from grader.report.model import write_atomically
 
 

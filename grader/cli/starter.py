@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from grader.cli import HomeworkArg, app, err
+from grader.cli.app import HomeworkArg, app, err
 from grader.errors import UsageError
 from grader.paths import PACKAGE_DIR
 
@@ -39,7 +39,7 @@ def export_starter(
     ] = None,
 ) -> None:
     """Copy the starter and write its caller workflow pointing at the configured course repository."""
-    from grader.course import load_course_config
+    from grader.course.config import load_course_config
 
     config = load_course_config(course_config)
     source = starter_dir(course_root, homework)

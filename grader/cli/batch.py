@@ -7,9 +7,8 @@ from typing import Annotated
 
 import typer
 
-from grader.cli import HomeworkArg, LoadSecondsOpt, SkipLoadOpt, SuitesOpt, app, err, out
+from grader.cli.app import HomeworkArg, LoadSecondsOpt, SkipLoadOpt, SuitesOpt, app, err, out
 from grader.errors import UsageError
-from grader.grading.context import Options
 
 
 @app.command()
@@ -28,9 +27,18 @@ def batch(
     suites: SuitesOpt = None,
     load_seconds: LoadSecondsOpt = None,
     skip_load: SkipLoadOpt = False,
+    allow_partial_isolation: Annotated[
+        bool,
+        typer.Option(
+            "--allow-partial-isolation",
+            help="Grade below full isolation anyway (recorded in every report and the gradebook).",
+        ),
+    ] = False,
 ) -> None:
     """Grade many submissions (all checks); write per-student reports and gradebook-HW.csv."""
-    from grader.batch import SubmissionRef, read_submissions_file, run_batch
+    from grader.course.config import load_course_config
+    from grader.grading.batch import SubmissionRef, read_submissions_file, run_batch
+    from grader.grading.context import Options
     from grader.progress import make_progress
 
     refs = read_submissions_file(submissions) if submissions else []
@@ -43,10 +51,18 @@ def batch(
         raise UsageError("nothing to grade: give submission directories or --submissions FILE")
     if len({r.student_id for r in refs}) != len(refs):
         raise UsageError("two submissions share a student id (directory name)")
+    course = load_course_config()
     report, finish = make_progress(f"batch {homework}", err)
     try:
         rows = run_batch(
-            homework, refs, out_dir, Options("grade", load_seconds, skip_load, suites), jobs, report
+            homework,
+            refs,
+            out_dir,
+            Options("grade", load_seconds, skip_load, suites, allow_partial_isolation),
+            jobs,
+            report,
+            course.hidden_feedback,
+            course.site_url,
         )
     finally:
         finish()
@@ -72,7 +88,7 @@ def collect(
     """Build a homework gradebook CSV from JSON reports (e.g. the regrade workflow's artifacts)."""
     import json
 
-    from grader.gradebook import gradebook_row, write_gradebook
+    from grader.course.gradebook import gradebook_row, write_gradebook
     from grader.report.model import Report
 
     if not reports_dir.is_dir():

@@ -19,7 +19,14 @@ COLUMNS = [
     "percent",
     "status",
     "report",
+    "isolation",
 ]
+
+
+def isolation_label(report: Report) -> str:
+    """``full``, or the lower level with ``+override`` when the instructor allowed it."""
+    level = str(report.isolation.get("level", "?"))
+    return level + ("+override" if report.isolation.get("override") else "")
 
 
 def gradebook_row(
@@ -43,6 +50,7 @@ def gradebook_row(
             "percent": "0",
             "status": f"error: {problem}",
             "report": "",
+            "isolation": "",
         }
     percent = 100 * report.points / report.max_points if report.max_points else 0.0
     return {
@@ -56,16 +64,22 @@ def gradebook_row(
         "percent": f"{percent:.2f}",
         "status": "graded",
         "report": report_path,
+        "isolation": isolation_label(report),
     }
+
+
+def render_gradebook(rows: list[dict[str, str]]) -> str:
+    """The gradebook CSV text, rows sorted by student id."""
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=COLUMNS, lineterminator="\n", restval="")
+    writer.writeheader()
+    writer.writerows(sorted(rows, key=lambda r: r["student_id"]))
+    return buffer.getvalue()
 
 
 def write_gradebook(path: Path, rows: list[dict[str, str]]) -> None:
     """Write rows (sorted by student id) atomically."""
-    buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=COLUMNS, lineterminator="\n")
-    writer.writeheader()
-    writer.writerows(sorted(rows, key=lambda r: r["student_id"]))
-    write_atomically(path, buffer.getvalue())
+    write_atomically(path, render_gradebook(rows))
 
 
 def read_gradebook(path: Path) -> list[dict[str, str]]:

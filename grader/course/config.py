@@ -18,6 +18,7 @@ class CourseConfig:
     name: str
     repository: str
     grader_ref: str
+    site_url: str
     scale: float
     rounding: int
     weights: dict[str, float]
@@ -49,6 +50,7 @@ def load_course_config(path: Path | None = None) -> CourseConfig:
             name=raw["course"]["name"],
             repository=raw["course"]["repository"],
             grader_ref=raw["course"].get("grader_ref", "main"),
+            site_url=raw["course"].get("site_url", "").rstrip("/") + "/",
             scale=float(raw["grade"]["scale"]),
             rounding=int(raw["grade"]["rounding"]),
             weights={k: float(v) for k, v in raw["grade"]["weights"].items()},

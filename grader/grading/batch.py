@@ -11,12 +11,14 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
+from grader.course.gradebook import gradebook_row, render_gradebook
 from grader.errors import UsageError
-from grader.gradebook import gradebook_row, write_gradebook
 from grader.grading.context import Options
 from grader.grading.pipeline import grade_submission
+from grader.report.directory import ReportDirectory
 from grader.report.model import Report
 from grader.report.render import write_reports
+from grader.sandbox import detect_isolation
 
 SAFE_ID = re.compile(r"^[A-Za-z0-9_.@-]{1,100}$")
 
@@ -81,8 +83,25 @@ def run_batch(
     jobs: int,
     progress: Callable[[str], None],
     hidden_policy: str = "full",
+    site_url: str = "",
 ) -> list[dict[str, str]]:
-    """Grade every submission (``jobs`` at a time), write per-student reports and the gradebook CSV."""
+    """Grade every submission (``jobs`` at a time), write per-student reports and the gradebook CSV.
+
+    A class is graded at full isolation only, unless ``options.allow_partial_isolation`` (recorded
+    in every report and the gradebook). The report directory and one subdirectory per student are
+    created before any submission runs; the grader refuses directories it did not create.
+    """
+    isolation = detect_isolation()
+    if isolation.level != "full" and not options.allow_partial_isolation:
+        raise UsageError(
+            f"refusing to grade a class at {isolation.level} isolation ("
+            + "; ".join(isolation.notes)
+            + "). Run as root with bubblewrap and iproute2 installed, or pass "
+            "--allow-partial-isolation (recorded in every report and the gradebook)."
+        )
+    reports = ReportDirectory.create(out_dir)
+    for ref in refs:
+        reports.child(ref.student_id).close()
     if options.mode == "grade" and not options.skip_load:
         _calibrate_once(homework, options, progress)
     rows: list[dict[str, str]] = []
@@ -104,10 +123,10 @@ def run_batch(
                 options=options,
                 student_id=ref.student_id,
                 repository=ref.repository,
-                report_dir=out_dir,
                 progress=lambda m: progress(f"{ref.student_id}: {m}"),
             )
-        paths = write_reports(report, out_dir / ref.student_id, "instructor", hidden_policy)
+        with reports.child(ref.student_id) as directory:
+            paths = write_reports(report, directory, "instructor", hidden_policy, site_url)
         progress(f"{ref.student_id}: {report.points:g} / {report.max_points:g}")
         return gradebook_row(
             report,
@@ -117,9 +136,9 @@ def run_batch(
             report_path=str(paths["json"].relative_to(out_dir)),
         )
 
-    with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
+    with reports, ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
         rows = list(pool.map(one, refs))
-    write_gradebook(out_dir / f"gradebook-{homework}.csv", rows)
+        reports.write(f"gradebook-{homework}.csv", render_gradebook(rows))
     return rows
 
 
@@ -136,6 +155,4 @@ def _calibrate_once(homework: str, options: Options, progress: Callable[[str], N
         return
     progress("calibration service: measuring once for this batch")
     customers = [row["customer"] for row in load_holdout(rubric.directory.parent)[:200]]
-    measure_calibration(
-        detect_isolation(), profile_from(rubric.thresholds, options.load_seconds), customers
-    )
+    measure_calibration(detect_isolation(), profile_from(rubric, options.load_seconds), customers)

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from grader.cli import app, err, out
+from grader.cli.app import app, err, out
 from grader.errors import UsageError
 
 
@@ -27,8 +27,8 @@ def final(
     ),
 ) -> None:
     """Apply the course formula, lateness and TA adjustments; write the final gradebook CSV."""
-    from grader.course import load_course_config
-    from grader.final import compute_final, read_adjustments, write_final
+    from grader.course.config import load_course_config
+    from grader.course.final import compute_final, read_adjustments, write_final
 
     config = load_course_config(course_config)
     pairs: dict[str, Path] = {}

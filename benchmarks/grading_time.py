@@ -41,9 +41,7 @@ def _calibrate(options: Options) -> float:
     rubric = load_rubric("hw1")
     customers = [row["customer"] for row in load_holdout(rubric.directory.parent)[:200]]
     started = time.monotonic()
-    measure_calibration(
-        detect_isolation(), profile_from(rubric, options.load_seconds), customers
-    )
+    measure_calibration(detect_isolation(), profile_from(rubric, options.load_seconds), customers)
     return time.monotonic() - started
 
 

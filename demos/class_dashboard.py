@@ -39,9 +39,9 @@ import streamlit as st  # noqa: E402
 
 from demos.sample_reports import sample_class  # noqa: E402
 from grader.course.config import CourseConfig, load_course_config  # noqa: E402
-from grader.errors import UsageError  # noqa: E402
 from grader.course.final import compute_final  # noqa: E402
 from grader.course.gradebook import COLUMNS, gradebook_row, write_gradebook  # noqa: E402
+from grader.errors import UsageError  # noqa: E402
 from grader.report.model import SCHEMA_PATH, Report  # noqa: E402
 
 MAX_FILES = 5000

@@ -125,7 +125,8 @@ PASSES = {
 }
 ISOLATION = {
     "level": "full",
-    "filesystem": "masked",
+    "filesystem": "allow-list (bubblewrap)",
+    "override": False,
     "network": "netns",
     "user": "nobody",
     "process_limit": "pids cgroup",
@@ -151,7 +152,7 @@ def _outcome(
     """(status, points, feedback) for one check of one student."""
     if blocked:
         return "skipped", 0.0, f"skipped: {blocked}"
-    if check.stage in ("hidden", "load") and rng.random() < 0.015:
+    if check.stage in ("api", "load") and rng.random() < 0.015:
         return "error", 0.0, "error: the check itself failed (ReadTimeout after 10 s); regrade"
     difficulty = DIFFICULTY.get(check.id, 0.3)
     chance = min(0.98, max(0.03, 1.2 * ability + 0.2 - difficulty))

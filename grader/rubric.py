@@ -18,7 +18,7 @@ from grader.errors import UsageError
 from grader.paths import suites_dir
 
 Visibility = Literal["visible", "hidden"]
-LECTURE_LINK = "lectures/{page}/"
+LECTURE_LINK = "lectures/{page}.html"
 
 
 @dataclass(frozen=True)
@@ -33,7 +33,7 @@ class Check:
     lecture: str = ""  # "NN_slug#anchor": the lecture section that teaches it
 
     def lecture_path(self) -> str:
-        """The site path of the lecture section (``lectures/NN_slug/#anchor``), or ""."""
+        """The site path of the lecture section (``lectures/NN_slug.html#anchor``), or ""."""
         if not self.lecture:
             return ""
         page, _, anchor = self.lecture.partition("#")
@@ -135,19 +135,25 @@ def load_rubric(homework: str, suites: str | Path | None = None) -> Rubric:
     )
 
 
-def render_rubric_markdown(rubric: Rubric, site_root: str = "../../") -> str:
+REPO_LECTURE_HREF = "../../lectures/{page}/README.md{anchor}"  # from homework/hwN_*/README.md
+
+
+def render_rubric_markdown(rubric: Rubric, lecture_href: str = REPO_LECTURE_HREF) -> str:
     """The rubric as a Markdown table (homework spec, course site), each check linked to its lecture.
 
-    ``site_root`` is the path from the page that shows the table to the site's root.
+    ``lecture_href`` formats a link from ``page`` (``NN_slug``) and ``anchor`` (``#...`` or "")
+    relative to the page that shows the table; the default suits a homework spec in the repository.
     """
     lines = [
         "| Check | What is checked | Stage | Points | Visibility | Taught in |",
         "|---|---|---|---:|---|---|",
     ]
     for c in rubric.checks:
-        taught = (
-            f"[{c.lecture.split('#')[0][:2]}]({site_root}{c.lecture_path()})" if c.lecture else ""
-        )
+        taught = ""
+        if c.lecture:
+            page, _, anchor = c.lecture.partition("#")
+            href = lecture_href.format(page=page, anchor=f"#{anchor}" if anchor else "")
+            taught = f"[Lecture {int(page[:2])}]({href})"
         lines.append(
             f"| `{c.id}` | {c.title} | {c.stage} | {c.points:g} | {c.visibility} | {taught} |"
         )

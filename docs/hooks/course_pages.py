@@ -347,7 +347,8 @@ def _rubric_table(homework: str) -> str:
         f"**{homework}: {rubric.title}.** {len(rubric.checks)} checks worth {rubric.max_points:g} points: "
         f"{visible} visible, {hidden} hidden.\n\n"
     )
-    return summary + render_rubric_markdown(rubric)
+    # Placeholders expand on pages at the docs root, where a lecture is the page lectures/NN_slug.md.
+    return summary + render_rubric_markdown(rubric, "lectures/{page}.md{anchor}")
 
 
 def _rubric_thresholds(homework: str) -> str:
@@ -541,8 +542,7 @@ def _course_value(name: str) -> str:
 def _cli_reference() -> str:
     from typer.testing import CliRunner
 
-    from grader import batch_cli, final_cli, starter_cli  # noqa: F401  (register their commands)
-    from grader.cli import app
+    from grader.cli import app  # every command module registers itself on import
 
     runner = CliRunner()
     env = {"TERMINAL_WIDTH": "80", "NO_COLOR": "1", "COLUMNS": "80"}

@@ -70,7 +70,8 @@ def small_report(student: str, validation: str, points: float) -> Report:
         )
     isolation = {
         "level": "full",
-        "filesystem": "masked",
+        "filesystem": "allow-list (bubblewrap)",
+        "override": False,
         "network": "netns",
         "user": "nobody",
         "process_limit": "pids",

@@ -139,8 +139,7 @@ def test_missing_rubrics_render_a_note(built_site: Path, homework) -> None:
 def test_reference_lists_every_cli_command(built_site: Path) -> None:
     import typer.main
 
-    from grader import batch_cli, final_cli, starter_cli  # noqa: F401
-    from grader.cli import app
+    from grader.cli import app  # every command module registers itself on import
 
     html = (built_site / "reference" / "grader.html").read_text(encoding="utf-8")
     commands = list(typer.main.get_command(app).commands)  # type: ignore[attr-defined]
@@ -152,3 +151,27 @@ def test_reference_lists_every_cli_command(built_site: Path) -> None:
         assert f"<code>{field}</code>" in html, (
             f"report field {field} is missing from the reference"
         )
+
+
+def test_every_rubric_check_links_to_an_anchor_of_its_lecture(
+    built_site: Path, parse, homework
+) -> None:
+    """Reports and rubric tables link each check to a lecture section: that section must exist."""
+    from grader.errors import UsageError
+    from grader.rubric import load_rubric
+
+    checked = 0
+    for hw in homework:
+        try:
+            rubric = load_rubric(hw)
+        except UsageError:
+            continue  # not published yet
+        for check in rubric.checks:
+            assert check.lecture, f"{hw} {check.id} names no lecture section"
+            page, _, anchor = check.lecture.partition("#")
+            html = built_site / "lectures" / f"{page}.html"
+            assert html.is_file(), f"{hw} {check.id}: no lecture page {page}"
+            assert anchor in parse(html).ids, f"{hw} {check.id}: no anchor #{anchor} on {page}"
+            assert check.lecture_path() == f"lectures/{page}.html#{anchor}"
+            checked += 1
+    assert checked >= 19

@@ -49,7 +49,7 @@ def solution_report(repo_root: Path) -> Report:
 def test_reference_solution_scores_full_marks(solution_report: Report, tmp_path: Path) -> None:
     assert_full_marks_outside_load(solution_report)
     assert solution_report.max_points == 100
-    paths = write_reports(solution_report, tmp_path)
+    paths = write_reports(solution_report, tmp_path / "reports")
     jsonschema.validate(json.loads(paths["json"].read_text()), json.loads(SCHEMA_PATH.read_text()))
 
 

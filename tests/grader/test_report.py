@@ -20,7 +20,7 @@ def make_report() -> Report:
         CheckResult(
             "api.validation",
             "Validation",
-            "hidden",
+            "api",
             "hidden",
             "failed",
             4.5,
@@ -51,7 +51,8 @@ def make_report() -> Report:
         "1.0.0",
         {
             "level": "full",
-            "filesystem": "masked",
+            "filesystem": "allow-list (bubblewrap)",
+            "override": False,
             "network": "netns",
             "user": "uid",
             "process_limit": "x",
@@ -66,7 +67,7 @@ def make_report() -> Report:
 
 def test_json_report_validates_and_round_trips(tmp_path: Path) -> None:
     report = make_report()
-    paths = write_reports(report, tmp_path)
+    paths = write_reports(report, tmp_path / "reports")
     document = json.loads(paths["json"].read_text())
     jsonschema.validate(document, json.loads(SCHEMA_PATH.read_text()))
     assert document["total"] == {"points": 9.5, "max_points": 19}
@@ -75,7 +76,7 @@ def test_json_report_validates_and_round_trips(tmp_path: Path) -> None:
 
 
 def test_junit_has_one_case_per_check_with_statuses(tmp_path: Path) -> None:
-    paths = write_reports(make_report(), tmp_path)
+    paths = write_reports(make_report(), tmp_path / "reports")
     suite = ET.parse(paths["junit"]).getroot().find("testsuite")
     assert suite is not None and suite.get("tests") == "3" and suite.get("failures") == "1"
     cases = {c.get("name"): c for c in suite.iter("testcase")}
@@ -84,7 +85,7 @@ def test_junit_has_one_case_per_check_with_statuses(tmp_path: Path) -> None:
 
 
 def test_gradescope_results_have_scores_and_visibility(tmp_path: Path) -> None:
-    paths = write_reports(make_report(), tmp_path, hidden_policy="status")
+    paths = write_reports(make_report(), tmp_path / "reports", hidden_policy="status")
     results = json.loads(paths["gradescope"].read_text())
     assert results["score"] == 9.5
     assert [t["max_score"] for t in results["tests"]] == [5, 10, 4]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import socket
 import textwrap
 import threading
@@ -13,6 +14,7 @@ import pytest
 
 from grader.paths import DEFAULT_SUITES_DIR, PACKAGE_DIR
 from grader.sandbox import Limits, ProcessResult, Sandbox, detect_isolation
+from grader.sandbox.policy import load_sandbox_policy
 from grader.sandbox.uids import processes_of_uid
 from grader.stages.interpreter import submission_python
 
@@ -21,9 +23,7 @@ pytestmark = pytest.mark.usefixtures("require_full_isolation")
 
 @pytest.fixture
 def box(tmp_path: Path) -> Iterator[Sandbox]:
-    sandbox = Sandbox(
-        tmp_path / "job", detect_isolation(), masked=[PACKAGE_DIR, DEFAULT_SUITES_DIR]
-    )
+    sandbox = Sandbox(tmp_path / "job", detect_isolation())
     sandbox.workdir.mkdir()
     sandbox.prepare_dirs()
     try:
@@ -34,7 +34,8 @@ def box(tmp_path: Path) -> Iterator[Sandbox]:
         assert uid is None or processes_of_uid(uid) == []
 
 
-QUICK = Limits(wall_seconds=30)
+POLICY = load_sandbox_policy()
+QUICK = POLICY.limits.with_wall(30)
 
 
 def python(box: Sandbox, code: str, limits: Limits = QUICK) -> ProcessResult:
@@ -51,18 +52,49 @@ def test_runs_as_an_unprivileged_uid_in_the_copy(box: Sandbox) -> None:
     assert cwd == str(box.src)
 
 
-def test_grader_files_and_suites_are_masked(box: Sandbox) -> None:
+def test_grader_files_and_suites_do_not_exist_for_the_job(box: Sandbox) -> None:
     holdout = DEFAULT_SUITES_DIR / "common" / "holdout.csv"
     assert holdout.exists()
     result = python(
         box,
         f"""
         import os
-        print(os.path.exists({str(holdout)!r}), sorted(os.listdir({str(PACKAGE_DIR)!r})))
+        print(os.path.exists({str(holdout)!r}), os.path.exists({str(PACKAGE_DIR)!r}))
     """,
     )
     assert result.ok, result.output
-    assert result.output.strip() == "False []"
+    assert result.output.strip() == "False False"
+
+
+def test_the_filesystem_is_the_policys_allow_list(box: Sandbox, tmp_path: Path) -> None:
+    """Top-level entries are the policy's system paths and the job's own; nothing else exists."""
+    other_job = tmp_path / "other-job"
+    other_job.mkdir()
+    result = python(
+        box,
+        f"""
+        import os
+        print(sorted(os.listdir("/")))
+        print(sorted(os.listdir("/tmp")))
+        print(os.path.exists({str(other_job)!r}), os.path.exists("/root"), os.path.exists("/home"))
+    """,
+    )
+    assert result.ok, result.output
+    top, tmp, exists = result.output.strip().splitlines()
+    allowed = {Path(p).parts[1] for p in POLICY.system_read_only} | {"dev", "proc", "tmp"}
+    allowed |= {Path(p).parts[1] for p in box.read_only}
+    assert set(eval(top)) <= allowed, top
+    assert eval(tmp) == [box.workdir.relative_to("/tmp").parts[0]], tmp
+    assert exists == "False False False"
+
+
+def test_each_job_of_a_run_gets_a_uid_no_other_job_used(tmp_path: Path) -> None:
+    seen = []
+    for i in range(5):
+        sandbox = Sandbox(tmp_path / f"job{i}", detect_isolation())
+        seen.append(sandbox.uid)
+        sandbox.close()
+    assert len(set(seen)) == len(seen)
 
 
 def test_network_is_a_private_loopback(box: Sandbox) -> None:
@@ -109,7 +141,7 @@ def test_wall_clock_timeout_kills_the_whole_group(box: Sandbox) -> None:
         subprocess.Popen(["sleep", "300"])
         time.sleep(300)
     """,
-        Limits(wall_seconds=1.5),
+        POLICY.limits.with_wall(1.5),
     )
     assert result.timed_out and result.returncode is None
     assert time.monotonic() - started < 15
@@ -120,7 +152,7 @@ def test_output_is_capped(box: Sandbox) -> None:
     result = python(
         box,
         "import sys\nfor _ in range(200): sys.stdout.write('x' * 50000 + '\\n')",
-        Limits(wall_seconds=30, output_bytes=10_000),
+        dataclasses.replace(POLICY.limits, wall_seconds=30, output_bytes=10_000),
     )
     assert result.ok
     assert result.output_bytes > 9_000_000 and result.output_truncated
@@ -151,7 +183,7 @@ def test_process_count_is_limited_and_daemons_are_reaped(box: Sandbox) -> None:
             os._exit(0)
         time.sleep(0.2)
     """,
-        Limits(wall_seconds=30, processes=64),
+        dataclasses.replace(POLICY.limits, wall_seconds=30, processes=64),
     )
     made = int(result.output.split("forked")[1].split()[0])
     assert 0 < made < 64

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from grader.course.config import load_course_config
 from grader.cli.starter import render_caller_workflow
+from grader.course.config import load_course_config
 
 ROOT = Path(__file__).resolve().parents[2]
 WORKFLOWS = sorted(ROOT.glob(".github/workflows/*.yml")) + sorted(

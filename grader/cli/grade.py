@@ -134,8 +134,23 @@ def grade(
     fail_under: FailUnderOpt = None,
     student_id: Annotated[str, typer.Option(help="Student id for the report.")] = "",
     as_json: JsonOpt = False,
+    require_full_isolation: Annotated[
+        bool,
+        typer.Option(
+            "--require-full-isolation",
+            help="Refuse to grade below full isolation (the instructor's regrade uses this).",
+        ),
+    ] = False,
 ) -> None:
     """Grade a submission with ALL checks (authoritative at full isolation; says so otherwise)."""
+    if require_full_isolation:
+        from grader.sandbox import detect_isolation
+
+        isolation = detect_isolation()
+        if isolation.level != "full":
+            raise UsageError(
+                f"refusing to grade at {isolation.level} isolation: " + "; ".join(isolation.notes)
+            )
     options = {"suites": suites, "load_seconds": load_seconds, "skip_load": skip_load}
     _grade("grade", homework, path, out_dir, options, fail_under, student_id, as_json)
 

@@ -15,7 +15,6 @@ from grader.report.model import Report
 from grader.rubric import load_rubric
 from grader.sandbox import Sandbox, detect_isolation
 from grader.stages import STAGES, Stage
-from grader.stages.install import uv_cache_dir
 from grader.stages.interpreter import submission_python
 from grader.submission import SubmissionError, copy_submission, git_identity, read_commands
 from grader.version import GRADER_VERSION
@@ -47,8 +46,8 @@ def grade_submission(
     started_at = dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat()
     t0 = time.monotonic()
     workdir = Path(tempfile.mkdtemp(prefix="grader-job-"))
-    read_only = [uv_cache_dir(), _interpreter_prefix(isolation.drop_user)]
-    box = Sandbox(workdir, isolation, read_only=read_only)
+    # The package cache stays invisible: environments are hardlinked or copied out of it.
+    box = Sandbox(workdir, isolation, read_only=[_interpreter_prefix(isolation.drop_user)])
     ctx: GradeContext | None = None
     try:
         copy_problem = None

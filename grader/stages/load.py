@@ -10,11 +10,11 @@ import time
 
 from grader.checks.holdout import load_holdout
 from grader.grading.context import GradeContext
+from grader.grading.job_service import NOT_STARTED, ensure_service
 from grader.grading.locks import exclusive_load
 from grader.load.calibration import measure_calibration
 from grader.load.run import LoadProfile, run_load
 from grader.rubric import Rubric
-from grader.stages.api import NOT_STARTED, ensure_service
 
 CHECKS = ("load.error_rate", "load.latency_p95", "load.throughput")
 

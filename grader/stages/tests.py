@@ -7,6 +7,7 @@ import shutil
 import time
 
 from grader.grading.context import GradeContext
+from grader.grading.job_service import NOT_STARTED, ensure_service
 from grader.paths import CONTRACTS_DIR
 from grader.sandbox.output import CappedOutput
 from grader.stages.junit import MAX_JUNIT_BYTES, TestCounts, read_junit, reconcile
@@ -171,7 +172,11 @@ def run(ctx: GradeContext) -> None:
             "group (`uv add --dev pytest`) and commit uv.lock",
         )
         return
-    ctx.progress("tests: public tests")
-    run_public_tests(ctx)
+    ctx.progress("tests: starting the service")
+    if ensure_service(ctx):
+        ctx.progress("tests: public tests")
+        run_public_tests(ctx)
+    else:  # every public test talks to the service: do not wait for it a second time
+        ctx.failed("tests.public", NOT_STARTED)
     ctx.progress("tests: your tests")
     run_student_tests(ctx)

@@ -19,13 +19,15 @@ Keys of ``expected.toml`` (all optional but ``description``):
 - ``requires``: isolation features the expectations depend on (``filesystem``, ``network``,
   ``user``); without them the fixture is skipped (a failure under ``CI=true``).
 - ``[status]``, ``[feedback]`` (substrings), ``[points_below]`` per check id; ``min_points``,
-  ``max_points`` for the total; ``max_feedback_chars``; ``max_hidden_seconds``. Every fixture is
+  ``max_points`` for the total; ``max_feedback_chars``; ``max_hidden_seconds`` (api stage) and
+  ``max_seconds`` (the whole job: a failed start-up is paid once). Every fixture is
   lint-clean, so both ruff checks must pass unless ``[status]`` says otherwise.
 - ``marker_absent``: the build backend never ran. ``listener_untouched``: a listener on the host's
   loopback got no connection. ``watch``: observe the job's processes while it runs, with
   ``token_seen`` (the fixture's token appeared in a command line) and ``peak_job_processes``
   ``[min, max]``. ``reports_untouched``: planted report files changed nothing.
   ``search_control``: the fixture's search for the suites works where they are visible.
+  ``walk_control``: the fixture's filesystem walk finds the course where it is visible.
 """
 
 from __future__ import annotations
@@ -505,6 +507,10 @@ def check_expectations(graded: Graded) -> None:
         assert total >= expected["min_points"], (
             f"{graded.name}: {total} points < {expected['min_points']}"
         )
+    if "max_seconds" in expected:
+        assert graded.report.duration_s <= expected["max_seconds"], (
+            f"{graded.name}: the job took {graded.report.duration_s:.1f} s"
+        )
     if "max_hidden_seconds" in expected:
         hidden = sum(c.duration_s for c in graded.report.checks if c.stage == "api")
         assert hidden <= expected["max_hidden_seconds"], (
@@ -556,6 +562,8 @@ def check_extras(graded: Graded) -> None:
         check_reports_untouched(graded)
     if expected.get("search_control"):
         check_search_control(graded)
+    if expected.get("walk_control"):
+        check_walk_control(graded)
     if expected.get("listener_untouched"):
         assert graded.listener_hits is not None
         network = str(graded.report.isolation.get("network", ""))
@@ -602,6 +610,20 @@ def check_search_control(graded: Graded) -> None:
     assert found["labels"] > 0 and any(p.endswith("holdout.csv") for p in found["found"]), found
 
 
+def check_walk_control(graded: Graded) -> None:
+    """Positive control: outside the sandbox, the fixture's walk finds the course and other jobs."""
+    result = subprocess.run(
+        [sys.executable, "behaviour.py"],
+        cwd=graded.source,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    found = json.loads(result.stdout.strip().splitlines()[-1])["found"]
+    assert any(p.endswith(("holdout.csv", "rubric.toml")) for p in found), found[:10]
+
+
 # --- the tests -----------------------------------------------------------------------------------
 
 
@@ -612,6 +634,8 @@ def test_corpus_lists_every_behaviour_of_the_issue() -> None:
         "never_healthy", "fixed_port", "hang_predict", "errors_500_on_bad_input",
         "constant_predictions", "slow_300ms", "tampered_public_tests", "fake_reports", "reads_suites",
         "fork_bomb", "stdout_flood", "host_listener", "leaves_daemon",
+        # grader v2, part 1
+        "walks_filesystem", "lint_hidden_by_ignore_file", "malformed_response", "crash_under_load",
     }  # fmt: skip
     assert required <= set(FIXTURES)
     for name in FIXTURES:

@@ -1,0 +1,51 @@
+"""The job's service: started once per grading job, shared by the stages that need it.
+
+``service.starts`` is recorded by the first stage that needs the service (the tests stage: the
+public tests talk to a service too). A service that never became healthy is not started again by a
+later stage: the start-up timeout is paid once per grading, and every dependent check says why it
+did not run.
+"""
+
+from __future__ import annotations
+
+import time
+
+from grader.grading.context import GradeContext
+from grader.service import StartupError, start_service
+
+NOT_STARTED = "not run: the service did not start (see service.starts)"
+
+
+def ensure_service(ctx: GradeContext) -> bool:
+    """Start the service if it is not running; a failed start is tried once per grading job."""
+    if ctx.service_problem is not None:
+        return False
+    if ctx.service is not None and ctx.service.process.alive() and ctx.service.healthy():
+        return True
+    if ctx.service is not None:
+        ctx.service.process.stop()
+        ctx.service = None
+    started = time.monotonic()
+    first = "service.starts" not in ctx.results
+    if not ctx.installed or not ctx.commands.serve:
+        reason = ctx.commands.problem or "the environment did not install (see install.environment)"
+        ctx.service_problem = f"not started: {reason}"
+    else:
+        settings = ctx.settings("api")
+        try:
+            ctx.service = start_service(
+                ctx.sandbox,
+                ctx.commands.serve,
+                float(settings["startup_timeout_s"]),
+                wrong_port_grace=float(settings["wrong_port_grace_s"]),
+            )
+        except StartupError as exc:
+            also = f"\nAlso: {ctx.train_problem}" if ctx.train_problem else ""
+            ctx.service_problem = str(exc) + also
+    if ctx.service_problem is not None:
+        if first:
+            ctx.failed("service.starts", ctx.service_problem, started=started)
+        return False
+    if first:
+        ctx.passed("service.starts", "GET /health answered 200", started=started)
+    return True

@@ -16,6 +16,8 @@ What it does, and in which MkDocs event:
 
 Placeholders for hand-written pages (``docs/*.md``), each replaced by Markdown rendered at build time:
 
+    {{ stage_table() }}             the grader's stage registry: order, lock, what each stage does
+    {{ sandbox_policy() }}          grader/policy/sandbox.toml: visible paths, environment, limits, timeouts
     {{ rubric_table("hw1") }}       rubric table from <suites>/hw1/rubric.toml (or a "not published" note)
     {{ rubric_thresholds("hw1") }}  the rubric's [thresholds] with the comments from the file
     {{ load_rule("hw1") }}          the load checks' rules, with the rubric's numbers
@@ -659,7 +661,21 @@ def _site() -> CourseSite:
     return SITE
 
 
+def _stage_table() -> str:
+    from grader.stages import render_stage_table
+
+    return render_stage_table()
+
+
+def _sandbox_policy() -> str:
+    from grader.sandbox.policy import render_policy_markdown
+
+    return render_policy_markdown()
+
+
 PLACEHOLDERS: dict[str, Callable[..., str]] = {
+    "stage_table": _stage_table,
+    "sandbox_policy": _sandbox_policy,
     "rubric_table": _rubric_table,
     "rubric_thresholds": _rubric_thresholds,
     "load_rule": _load_rule,

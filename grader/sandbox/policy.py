@@ -55,3 +55,46 @@ def load_sandbox_policy() -> SandboxPolicy:
         uid_count=int(raw["uids"]["count"]),
         stages={name: dict(values) for name, values in raw.get("stages", {}).items()},
     )
+
+
+def render_policy_markdown() -> str:
+    """The sandbox policy as Markdown (course site): paths, environment, limits, stage settings."""
+    policy = load_sandbox_policy()
+    paths = ", ".join(f"`{p}`" for p in policy.system_read_only)
+    env = ", ".join(f"`{k}={v}`" for k, v in policy.env_set.items())
+    passed = ", ".join(f"`{k}`" for k in policy.env_pass_through)
+    limits = policy.limits
+    lines = [
+        "**What a submission sees** (an allow-list): the system paths "
+        f"{paths} read-only; its own copy of the repository (read-write); its environment and the "
+        "interpreter it was built on (read-only); a private `/tmp` and `$HOME`; `/proc` of its own "
+        "process tree; a minimal `/dev`. Nothing else of the host exists for it: not the grader, "
+        "its suites, another checkout of the course, a home directory, another job or a report "
+        "directory.",
+        "",
+        f"**Environment**: built from scratch. `PATH` starts with the job's environment, then "
+        f"`{policy.system_path}`; `HOME`, `TMPDIR`, `VIRTUAL_ENV` and `PYTHONPATH` point into the "
+        f"job; also {env}; passed through from the host when set: {passed}.",
+        "",
+        f"**Network**: a private namespace with only a loopback; the service listens on port "
+        f"{policy.service_port} there and the grader joins the namespace to reach it.",
+        "",
+        f"**Identity**: each job runs as an unprivileged uid from {policy.uid_first}–"
+        f"{policy.uid_first + policy.uid_count - 1} that no other job of the same run used.",
+        "",
+        "| Limit (every process of the job) | Value |",
+        "|---|---:|",
+        f"| address space | {limits.address_space_mb} MiB |",
+        f"| CPU time | {limits.cpu_seconds} s |",
+        f"| open files | {limits.open_files} |",
+        f"| processes of the job's uid | {limits.processes} |",
+        f"| file size | {limits.file_size_mb} MiB |",
+        f"| output kept per process | {limits.output_bytes} bytes (head and tail) |",
+        "",
+        "| Stage | Setting | Seconds |",
+        "|---|---|---:|",
+    ]
+    for stage, settings in policy.stages.items():
+        for key, value in settings.items():
+            lines.append(f"| `{stage}` | `{key}` | {value:g} |")
+    return "\n".join(lines) + "\n"

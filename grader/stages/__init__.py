@@ -69,3 +69,12 @@ def check_stages() -> dict[str, str]:
                 raise RuntimeError(f"check {check_id} is registered by two stages")
             registry[check_id] = s.name
     return registry
+
+
+def render_stage_table() -> str:
+    """The registry as a Markdown table (course site): order, lock and what each stage does."""
+    lines = ["| # | Stage | Runs | What it does |", "|---:|---|---|---|"]
+    for number, s in enumerate(STAGES, start=1):
+        runs = "alone (exclusive lock)" if s.lock == "exclusive" else "beside other jobs"
+        lines.append(f"| {number} | `{s.name}` | {runs} | {s.description} |")
+    return "\n".join(lines) + "\n"

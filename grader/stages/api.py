@@ -37,6 +37,7 @@ def run(ctx: GradeContext) -> None:
         with httpx.Client(base_url=service.base_url, timeout=timeout) as client:
             probe = ApiProbe(client, ctx.contract, cases, holdout, ctx.thresholds)
             for endpoint in ("predict", "batch"):
+                probe.begin_check()  # a hanging /predict must not keep the batch probe unsent
                 ctx.endpoint_problems[endpoint] = smoke_problem(probe, endpoint)
             for check_id in wanted:
                 ctx.progress(f"api: {check_id}")

@@ -32,11 +32,17 @@ class SubmissionError(Exception):
 
 @dataclass(frozen=True)
 class Commands:
-    """What ``[tool.mlops-course]`` declares."""
+    """What ``[tool.mlops-course]`` declares.
+
+    ``app`` is the application code (package or module paths, relative to the repository root):
+    declared once, read by the stages that work on the code itself (coverage, planted bugs,
+    similarity). Tests, training scripts and the rest of the repository are not part of it.
+    """
 
     serve: list[str] | None
     train: list[str] | None
     problem: str | None = None
+    app: tuple[str, ...] = ()
 
 
 def git_identity(path: Path) -> tuple[str, str | None]:
@@ -118,16 +124,31 @@ def _split(value: object, key: str) -> list[str]:
         ) from exc
 
 
+def _app_paths(value: object, root: Path) -> tuple[str, ...]:
+    """``app = "app"`` or ``app = ["app", "worker.py"]``: existing paths inside the repository."""
+    items = [value] if isinstance(value, str) else value
+    if not isinstance(items, list) or not items or not all(isinstance(i, str) for i in items):
+        raise SubmissionError("[tool.mlops-course] app must be a path or a list of paths")
+    for item in items:
+        target = (root / item).resolve()
+        if not target.is_relative_to(root.resolve()) or not target.exists():
+            raise SubmissionError(
+                f"[tool.mlops-course] app names {item!r}, which is not a path in the repository"
+            )
+    return tuple(items)
+
+
 def read_commands(root: Path) -> Commands:
     """Parse ``[tool.mlops-course]``; problems are reported, not raised."""
     try:
         table = read_pyproject(root).get("tool", {}).get("mlops-course", {})
         serve = _split(table["serve"], "serve") if "serve" in table else None
         train = _split(table["train"], "train") if "train" in table else None
+        app = _app_paths(table["app"], root) if "app" in table else ()
     except SubmissionError as exc:
         return Commands(None, None, str(exc))
     problem = None if serve else "pyproject.toml has no [tool.mlops-course] serve command"
-    return Commands(serve, train, problem)
+    return Commands(serve, train, problem, app)
 
 
 def fill_placeholders(argv: list[str], host: str, port: int) -> list[str]:

@@ -62,11 +62,11 @@ def print_what_to_fix(report: Report, audience: str, hidden_policy: str, site_ur
         out.print(f"\n[{COLOURS[check.status]}]{check.id}[/] ({check.status})", highlight=False)
         lines = text.strip().splitlines()
         for line in lines[:FIX_LINES]:
-            out.print(f"  {line}", markup=False, highlight=False)
+            out.print(f"  {line}", markup=False, highlight=False, soft_wrap=True)
         if len(lines) > FIX_LINES:
             out.print(f"  ... ({len(lines) - FIX_LINES} more lines in report.md)", markup=False)
         if link:
-            out.print(f"  read: {link}", markup=False, highlight=False)
+            out.print(f"  read: {link}", markup=False, highlight=False, soft_wrap=True)
 
 
 def _grade(

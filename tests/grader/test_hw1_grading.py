@@ -106,7 +106,7 @@ def test_cli_grade_prints_the_table_and_writes_reports(repo_root: Path, tmp_path
             str(repo_root / "homework/hw1_api/solution"),
             "--skip-load",
             "--out",
-            str(tmp_path),
+            str(tmp_path / "reports"),
             "--fail-under",
             "50",
         ],
@@ -116,7 +116,9 @@ def test_cli_grade_prints_the_table_and_writes_reports(repo_root: Path, tmp_path
     )
     assert done.returncode == 0, done.stderr[-2000:]
     assert "api.validation" in done.stdout and "90 / 100" in done.stdout.replace("90.0", "90")
-    assert {p.name for p in tmp_path.iterdir()} == {
+    assert "NOT AUTHORITATIVE" not in done.stdout  # full isolation: this is a grade
+    assert {p.name for p in (tmp_path / "reports").iterdir()} == {
+        ".grader-reports",
         "report.json",
         "report.md",
         "junit.xml",
@@ -139,3 +141,7 @@ def test_cli_grade_prints_the_table_and_writes_reports(repo_root: Path, tmp_path
         timeout=600,
     )
     assert low.returncode == 1 and "below --fail-under" in low.stderr
+    # A student's self-check says what to fix, and where the course teaches it, on the console.
+    assert "What to fix" in low.stdout and "Self-check" in low.stdout
+    fix = low.stdout.split("What to fix", 1)[1]
+    assert "read: https://" in fix and ".html#" in fix

@@ -138,11 +138,14 @@ def load_rubric(homework: str, suites: str | Path | None = None) -> Rubric:
 REPO_LECTURE_HREF = "../../lectures/{page}/README.md{anchor}"  # from homework/hwN_*/README.md
 
 
-def render_rubric_markdown(rubric: Rubric, lecture_href: str = REPO_LECTURE_HREF) -> str:
+def render_rubric_markdown(
+    rubric: Rubric, lecture_href: str = REPO_LECTURE_HREF, pages: set[str] | None = None
+) -> str:
     """The rubric as a Markdown table (homework spec, course site), each check linked to its lecture.
 
     ``lecture_href`` formats a link from ``page`` (``NN_slug``) and ``anchor`` (``#...`` or "")
     relative to the page that shows the table; the default suits a homework spec in the repository.
+    With ``pages``, only lectures among them are linked (the others are named without a link).
     """
     lines = [
         "| Check | What is checked | Stage | Points | Visibility | Taught in |",
@@ -153,7 +156,8 @@ def render_rubric_markdown(rubric: Rubric, lecture_href: str = REPO_LECTURE_HREF
         if c.lecture:
             page, _, anchor = c.lecture.partition("#")
             href = lecture_href.format(page=page, anchor=f"#{anchor}" if anchor else "")
-            taught = f"[Lecture {int(page[:2])}]({href})"
+            name = f"Lecture {int(page[:2])}"
+            taught = name if pages is not None and page not in pages else f"[{name}]({href})"
         lines.append(
             f"| `{c.id}` | {c.title} | {c.stage} | {c.points:g} | {c.visibility} | {taught} |"
         )

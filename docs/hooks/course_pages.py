@@ -350,7 +350,12 @@ def _rubric_table(homework: str) -> str:
         f"{visible} visible, {hidden} hidden.\n\n"
     )
     # Placeholders expand on pages at the docs root, where a lecture is the page lectures/NN_slug.md.
-    return summary + render_rubric_markdown(rubric, "lectures/{page}.md{anchor}")
+    pages = (
+        {p.page.removeprefix("lectures/").removesuffix(".md") for p in SITE.lectures}
+        if SITE
+        else None
+    )
+    return summary + render_rubric_markdown(rubric, "lectures/{page}.md{anchor}", pages)
 
 
 def _rubric_thresholds(homework: str) -> str:

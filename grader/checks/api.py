@@ -69,8 +69,10 @@ class ApiProbe:
         cases: dict[str, Any],
         holdout: list[dict[str, Any]],
         thresholds: dict[str, Any],
+        seed: str = "",
     ) -> None:
         self.client = client
+        self.seed = seed  # the commit SHA: customers generated for it are the same on a regrade
         self.contract = contract
         self.cases = cases
         self.holdout = holdout
@@ -407,42 +409,87 @@ def _close(a: Any, b: Any, tol: float = 1e-6) -> bool:
     )
 
 
-def check_holdout_quality(probe: ApiProbe) -> Verdict:
-    """ROC-AUC of the served probabilities on the hold-out customers is at least the floor."""
-    floor = float(probe.thresholds["roc_auc_floor"])
+def _batch_probabilities(
+    probe: ApiProbe, customers: list[dict[str, Any]], what: str
+) -> list[float] | str:
+    """The service's probabilities for ``customers`` via ``/predict/batch``, or why there are none."""
     scores: list[float] = []
-    chunk = 500
-    for start in range(0, len(probe.holdout), chunk):
-        customers = [row["customer"] for row in probe.holdout[start : start + chunk]]
-        response = probe.post_json("/predict/batch", {"customers": customers})
+    chunk = int(probe.contract["limits"]["max_batch_size"])
+    for start in range(0, len(customers), chunk):
+        part = customers[start : start + chunk]
+        response = probe.post_json("/predict/batch", {"customers": part})
         if isinstance(response, str) or response.status_code != 200:
-            return Verdict(
-                0.0,
-                f"could not score the hold-out customers: POST /predict/batch answered "
-                f"{_describe(response)}",
-            )
+            return f"could not score {what}: POST /predict/batch {_describe(response)}"
         preds = (_json(response) or {}).get("predictions", [])
-        if len(preds) != len(customers) or not all(
-            isinstance(p, dict) and isinstance(p.get("churn_probability"), int | float)
-            for p in preds
-        ):
-            return Verdict(
-                0.0, "could not score the hold-out customers: the batch response is malformed"
-            )
-        scores += [float(p["churn_probability"]) for p in preds]
+        probabilities = [_probability(p) for p in preds] if isinstance(preds, list) else []
+        if len(probabilities) != len(part) or any(p is None for p in probabilities):
+            return f"could not score {what}: the batch response is malformed"
+        scores += probabilities  # type: ignore[arg-type]
+    if any(math.isnan(s) for s in scores):
+        return f"some probabilities for {what} are NaN"
+    return scores
+
+
+def check_holdout_quality(probe: ApiProbe) -> Verdict:
+    """ROC-AUC on the hold-out customers is above the floor and not implausibly high."""
     from sklearn.metrics import roc_auc_score  # heavy: imported only when the check runs
 
+    floor = float(probe.thresholds["roc_auc_floor"])
+    ceiling = float(probe.thresholds["roc_auc_ceiling"])
+    customers = [row["customer"] for row in probe.holdout]
+    scores = _batch_probabilities(probe, customers, "the hold-out customers")
+    if isinstance(scores, str):
+        return Verdict(0.0, scores)
     labels = [row["label"] for row in probe.holdout]
-    if any(math.isnan(s) for s in scores):
-        return Verdict(0.0, "some hold-out probabilities are NaN")
     auc = float(roc_auc_score(labels, scores)) if len(set(scores)) > 1 else 0.5
     text = f"hold-out ROC-AUC {auc:.4f} (floor {floor:.2f}, {len(labels)} customers)"
+    if auc > ceiling:
+        return Verdict(
+            0.0,
+            f"{text}: above {ceiling:.2f}, more than any model trained on the train split reaches. "
+            "The hold-out customers are for evaluation only: was the model trained on them, or does "
+            "the service look them up?",
+        )
     if auc >= floor:
         return Verdict(1.0, text)
     return Verdict(
         0.0,
         text + ": the served model ranks customers too poorly; is it trained, loaded, and fed the "
         "features in the right order and encoding?",
+    )
+
+
+def check_model_agreement(probe: ApiProbe) -> Verdict:
+    """On customers generated for this commit, the service ranks churn risk like the reference model.
+
+    The customers are real training rows with one to three fields changed (consistently), so no
+    model can have seen them; agreement is Spearman's rank correlation with the reference model.
+    """
+    from scipy.stats import spearmanr  # heavy: imported only when the check runs
+
+    from grader.model.perturb import perturbed_customers
+    from grader.model.reference import reference_probabilities, train_rows
+
+    floor = float(probe.thresholds["agreement_floor"])
+    count = int(probe.thresholds["generated_customers"])
+    customers = perturbed_customers(train_rows(), probe.seed, count)
+    scores = _batch_probabilities(probe, customers, f"{count} customers generated for this commit")
+    if isinstance(scores, str):
+        return Verdict(0.0, scores)
+    reference = reference_probabilities(customers)
+    rho = float(spearmanr(reference, scores).statistic) if len(set(scores)) > 1 else 0.0
+    rho = 0.0 if math.isnan(rho) else rho
+    text = (
+        f"rank agreement with the reference model (Spearman) on {count} customers generated for "
+        f"this commit: {rho:.3f} (floor {floor:.2f})"
+    )
+    if rho >= floor:
+        return Verdict(1.0, text)
+    return Verdict(
+        0.0,
+        text + ". New customers (real ones with a few fields changed) are ranked unlike any model "
+        "trained on the course data: a constant answer, a lookup of known customers, or features "
+        "fed in the wrong order or encoding?",
     )
 
 
@@ -509,5 +556,6 @@ API_CHECKS: dict[str, ApiCheck] = {
     "api.validation": ApiCheck(check_validation),
     "api.consistency": ApiCheck(check_consistency, needs=("predict", "batch")),
     "model.holdout_quality": ApiCheck(check_holdout_quality, needs=("batch",)),
+    "model.agreement": ApiCheck(check_model_agreement, needs=("batch",)),
     "api.robustness": ApiCheck(check_robustness),  # last: it may break a fragile service
 }

@@ -54,6 +54,7 @@ class GradeContext:
     sandbox: Sandbox
     commands: Commands
     progress: Progress
+    commit: str = "unknown"  # seeds what is generated at grading time (same commit, same cases)
     results: dict[str, CheckResult] = field(default_factory=dict)
     installed: bool = False
     train_problem: str | None = None

@@ -56,7 +56,9 @@ def grade_submission(
         except (SubmissionError, OSError) as exc:
             copy_problem = str(exc)
         box.prepare_dirs()
-        ctx = GradeContext(rubric, contract, options, box, read_commands(box.src), progress)
+        ctx = GradeContext(
+            rubric, contract, options, box, read_commands(box.src), progress, commit or git_sha
+        )
         if copy_problem:
             for stage in STAGES:
                 ctx.fail_stage(stage.name, f"not graded: {copy_problem}")

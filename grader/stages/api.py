@@ -35,7 +35,7 @@ def run(ctx: GradeContext) -> None:
 
     def run_all() -> None:
         with httpx.Client(base_url=service.base_url, timeout=timeout) as client:
-            probe = ApiProbe(client, ctx.contract, cases, holdout, ctx.thresholds)
+            probe = ApiProbe(client, ctx.contract, cases, holdout, ctx.thresholds, ctx.commit)
             for endpoint in ("predict", "batch"):
                 probe.begin_check()  # a hanging /predict must not keep the batch probe unsent
                 ctx.endpoint_problems[endpoint] = smoke_problem(probe, endpoint)

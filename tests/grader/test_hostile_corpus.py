@@ -14,6 +14,7 @@ directories to plant fakes in, and where the suites copy is (a well-informed att
 
 Keys of ``expected.toml`` (all optional but ``description``):
 
+- ``copy_holdout``: copy the (public) hold-out rows into the submission under this name.
 - ``remove``: base files the fixture deletes (e.g. ``uv.lock``); ``extends``: shared overlay directories
   (``_name``) copied before the fixture's own; ``load``: run the load stage.
 - ``requires``: isolation features the expectations depend on (``filesystem``, ``network``,
@@ -278,6 +279,8 @@ def build_submission(name: str, dest: Path, expected: dict[str, Any]) -> None:
         (dest / relative).unlink()
     for layer in [*expected.get("extends", []), name]:
         shutil.copytree(SUBMISSIONS / layer, dest, ignore=IGNORED, dirs_exist_ok=True)
+    if target := expected.get("copy_holdout"):  # the hold-out rows are public: a student has them
+        shutil.copyfile(suites_dir() / "common" / "holdout.csv", dest / target)
 
 
 def grade_fixture(name: str, suites: Path, root: Path, *, load: bool | None = None) -> Graded:
@@ -636,6 +639,8 @@ def test_corpus_lists_every_behaviour_of_the_issue() -> None:
         "fork_bomb", "stdout_flood", "host_listener", "leaves_daemon",
         # grader v2, part 1
         "walks_filesystem", "lint_hidden_by_ignore_file", "malformed_response", "crash_under_load",
+        # grader v2, part 2
+        "memorised_holdout",
     }  # fmt: skip
     assert required <= set(FIXTURES)
     for name in FIXTURES:

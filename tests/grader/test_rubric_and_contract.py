@@ -84,3 +84,46 @@ def test_hidden_cases_agree_with_the_contract() -> None:
             continue
         validator = batch if case["path"] == "/predict/batch" else customer
         assert not validator.is_valid(case["body"]), f"case {case['name']!r} is actually valid"
+
+
+def test_model_quality_thresholds_pass_every_honest_model_recorded() -> None:
+    """Every recorded honest model clears the floors and stays under the ceiling, with a margin."""
+    import json
+
+    from grader.paths import DEFAULT_SUITES_DIR
+
+    t = load_rubric("hw1").thresholds
+    recorded = json.loads((DEFAULT_SUITES_DIR / "hw1" / "model_variants.json").read_text())
+    assert len(recorded) >= 7 and "reference_on_all_7043_rows" in recorded
+    for name, scores in recorded.items():
+        assert t["roc_auc_floor"] + 0.02 <= scores["holdout_roc_auc"] <= t["roc_auc_ceiling"] - 0.03
+        assert min(scores["agreement"]) >= t["agreement_floor"] + 0.05, name
+
+
+def test_generated_customers_are_contract_valid_and_seeded_by_commit() -> None:
+    import jsonschema
+
+    from grader.contracts import load_contract, schema_for
+    from grader.model.perturb import perturbed_customers
+    from grader.model.reference import train_rows
+
+    rows = train_rows()
+    validator = jsonschema.Draft202012Validator(schema_for(load_contract("hw1"), "Customer"))
+    first = perturbed_customers(rows, "f" * 40, 300)
+    assert first == perturbed_customers(rows, "f" * 40, 300)
+    assert first != perturbed_customers(rows, "e" * 40, 300)
+    originals = {tuple(sorted((k, v) for k, v in r.items() if k != "churn")) for r in rows}
+    new = 0
+    for customer in first:
+        assert not list(validator.iter_errors(customer)), customer
+        if customer["internet_service"] == "No":
+            assert customer["online_security"] == "No internet service"
+        else:
+            assert customer["streaming_tv"] != "No internet service"
+        assert (customer["multiple_lines"] == "No phone service") == (
+            customer["phone_service"] == 0
+        )
+        assert (customer["total_charges"] is None) == (customer["tenure"] == 0)
+        plain = {k: v for k, v in customer.items() if k != "customer_id"}
+        new += tuple(sorted(plain.items())) not in originals
+    assert new >= 290  # (almost) none is a customer of the data

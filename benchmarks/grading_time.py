@@ -59,12 +59,12 @@ def _calibrate(options: Options) -> float:
     from grader.load.calibration import measure_calibration
     from grader.rubric import load_rubric
     from grader.sandbox import detect_isolation
-    from grader.stages.load import profile_from
+    from grader.stages.load import schedule_from
 
     rubric = load_rubric("hw1")
     customers = [row["customer"] for row in load_holdout(rubric.directory.parent)[:200]]
     started = time.monotonic()
-    measure_calibration(detect_isolation(), profile_from(rubric, options.load_seconds), customers)
+    measure_calibration(detect_isolation(), schedule_from(rubric, options.load_seconds), customers)
     return time.monotonic() - started
 
 

@@ -399,29 +399,28 @@ def _load_rule(homework: str) -> str:
             f"The {homework} rubric is not published yet",
             "Its load thresholds appear here when it is.",
         )
-    needed = (
-        "load_users",
-        "load_pacing_s",
-        "load_seconds",
-        "load_max_error_rate",
-        "load_p95_factor",
-    )
+    needed = ("load_users_steps", "load_step_seconds", "load_windows", "load_ratio_full")
     if not all(key in t for key in needed):
         return f"The {homework} rubric has no load stage.\n"
+    steps = ", ".join(str(u) for u in t["load_users_steps"])
     return (
-        f"- **Profile**: {t['load_users']} simulated users, each sending one request every "
-        f"{_number(float(t['load_pacing_s']))} s, for {_number(float(t['load_seconds']))} s.\n"
-        f"- **`load.error_rate`**: at most {_number(float(t['load_max_error_rate']) * 100)}% of the "
-        "`POST /predict` requests may fail (anything but a 200 with a churn probability counts as a failure: an error status, a malformed body, a timeout, a dropped connection).\n"
-        f"- **`load.latency_p95`**: your p95 latency must be at most {_number(float(t['load_p95_factor']))} × "
-        f"the calibration service's p95, but the bound is never tighter than "
-        f"{_number(float(t['load_p95_floor_ms']))} ms and never looser than "
-        f"{_number(float(t['load_p95_cap_ms']))} ms.\n"
-        f"- **`load.throughput`**: you must serve at least "
-        f"{_number(float(t['load_throughput_factor']) * 100)}% of the successful requests per second the "
-        "calibration service served under the same profile.\n"
-        "- Latency and throughput count only when the error rate is within its limit: fast failures are "
-        "not speed.\n"
+        f"- **Schedule**: a step load without think time: {steps} simulated users, "
+        f"{_number(float(t['load_step_seconds']))} s per step (its first quarter is a ramp and is not "
+        f"measured), repeated in {t['load_windows']} windows. Each user sends its next `POST /predict` "
+        "as soon as the last one is answered, so the request rate is whatever your service sustains.\n"
+        f"- **Capacity**: the highest successful request rate of a step in which at most "
+        f"{_number(float(t['load_max_error_rate']) * 100)}% of requests fail and p95 stays within "
+        f"{_number(float(t['load_p95_bound_ms']))} ms; your capacity is your best window's.\n"
+        f"- **`load.capacity`**: points follow your capacity divided by the calibration service's, "
+        f"measured with the same schedule on the same machine: none at a ratio of "
+        f"{_number(float(t['load_ratio_zero']))} or less, all at {_number(float(t['load_ratio_full']))} "
+        "or more, linear in between.\n"
+        f"- **`load.error_rate`**: over the whole stress test at most "
+        f"{_number(float(t['load_max_error_rate']) * 100)}% of requests fail (an error status, a "
+        "malformed body, a timeout, a dropped connection).\n"
+        "- A service that exits during the stress test, or no longer answers `/health` after it, loses "
+        "both. The report shows every step (users, requests per second, p50, p95, errors) for your "
+        "service and the calibration service, and `load.png` draws them.\n"
     )
 
 

@@ -148,11 +148,11 @@ def _calibrate_once(homework: str, options: Options, progress: Callable[[str], N
     from grader.load.calibration import measure_calibration
     from grader.rubric import load_rubric
     from grader.sandbox import detect_isolation
-    from grader.stages.load import profile_from
+    from grader.stages.load import schedule_from
 
     rubric = load_rubric(homework, options.suites)
     if not rubric.stage_checks("load"):
         return
     progress("calibration service: measuring once for this batch")
     customers = [row["customer"] for row in load_holdout(rubric.directory.parent)[:200]]
-    measure_calibration(detect_isolation(), profile_from(rubric, options.load_seconds), customers)
+    measure_calibration(detect_isolation(), schedule_from(rubric, options.load_seconds), customers)

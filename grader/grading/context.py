@@ -62,6 +62,7 @@ class GradeContext:
     service_problem: str | None = None  # why the service could not start (it is tried once)
     endpoint_problems: dict[str, str | None] = field(default_factory=dict)  # smoke probes
     calibration: dict[str, Any] | None = None
+    load: dict[str, Any] | None = None  # the stress test's figures (submission and calibration)
     stage_seconds: dict[str, float] = field(default_factory=dict)
 
     @property

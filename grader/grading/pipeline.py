@@ -87,6 +87,7 @@ def grade_submission(
         checks=ordered,
         submitted_at=submitted_at or git_time,
         stage_seconds=ctx.stage_seconds,
+        load=ctx.load,
     )
 
 

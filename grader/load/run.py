@@ -1,11 +1,17 @@
-"""Run one locust window against a service and summarise it (RPS, error rate, latency percentiles)."""
+"""Run one stress-test window against a service and cut it into steps (RPS, p50/p95, errors).
+
+A window is one locust process (inside the service's network namespace when it has one) running the
+step schedule of :mod:`grader.load.locustfile`. The first part of every step is a ramp and is not
+measured. A step *qualifies* when its error rate and p95 are within the bounds; the window's
+**capacity** is the highest successful request rate among qualifying steps (0 when none qualifies).
+"""
 
 from __future__ import annotations
 
 import json
 import sys
 import tempfile
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -15,83 +21,106 @@ from grader.sandbox import netns
 from grader.sandbox.trusted import run_trusted
 
 LOCUSTFILE = Path(__file__).with_name("locustfile.py")
+RAMP_SHARE = 0.25  # the first quarter of each step is not measured
 
 
 @dataclass(frozen=True)
-class LoadProfile:
-    """Users, pacing and duration of a load window."""
+class Schedule:
+    """A stress test's steps, bounds and repeats (from the rubric)."""
 
-    users: int
-    pacing_s: float
-    seconds: float
-    timeout_s: float = 5.0
+    users: tuple[int, ...]
+    step_seconds: float
+    windows: int
+    max_error_rate: float
+    p95_bound_ms: float
+    timeout_s: float = 10.0
+
+    @property
+    def window_seconds(self) -> float:
+        """Length of one window."""
+        return len(self.users) * self.step_seconds
 
 
 @dataclass
-class LoadResult:
-    """What a window measured."""
+class Step:
+    """What one step of a window measured."""
 
+    users: int
     requests: int
     failures: int
-    rps: float
+    rps: float  # successful requests per second
     p50_ms: float
     p95_ms: float
-    p99_ms: float
-    seconds: float
-    problem: str | None = None
+    qualifies: bool = False
 
     @property
     def error_rate(self) -> float:
-        """Failed / all requests (1.0 when nothing was sent)."""
+        """Failed / all requests (1.0 when nothing was answered)."""
         return self.failures / self.requests if self.requests else 1.0
 
+
+@dataclass
+class Window:
+    """One window: its steps and capacity, or why it produced nothing."""
+
+    steps: list[Step] = field(default_factory=list)
+    problem: str | None = None
+
     @property
-    def success_rps(self) -> float:
-        """Successful requests per second."""
-        return round((self.requests - self.failures) / self.seconds, 2) if self.seconds else 0.0
+    def capacity(self) -> float:
+        """The highest successful RPS among qualifying steps."""
+        return max((s.rps for s in self.steps if s.qualifies), default=0.0)
 
-    def as_dict(self) -> dict[str, Any]:
-        """JSON-friendly, with the error rate."""
-        return {**asdict(self), "error_rate": round(self.error_rate, 4)}
+    @property
+    def requests(self) -> int:
+        """All requests of the window."""
+        return sum(s.requests for s in self.steps)
+
+    @property
+    def error_rate(self) -> float:
+        """Failed / all requests over the whole window."""
+        total = self.requests
+        return sum(s.failures for s in self.steps) / total if total else 1.0
 
 
-def _percentile(histogram: dict[str, int], fraction: float) -> float:
-    """Percentile from locust's rounded response-time histogram (ms -> count)."""
-    items = sorted((float(k), v) for k, v in histogram.items())
-    total = sum(v for _, v in items)
-    if not total:
+def _percentile(values: list[float], fraction: float) -> float:
+    if not values:
         return 0.0
-    running = 0
-    for value, count in items:
-        running += count
-        if running >= fraction * total:
-            return value
-    return items[-1][0]
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
 
 
-def summarise(stats: list[dict[str, Any]], seconds: float) -> LoadResult:
-    """Turn locust's ``--json`` output into a :class:`LoadResult`."""
-    requests = sum(s["num_requests"] for s in stats)
-    failures = sum(s["num_failures"] for s in stats)
-    histogram: dict[str, int] = {}
-    for s in stats:
-        for key, count in s["response_times"].items():
-            histogram[key] = histogram.get(key, 0) + count
-    return LoadResult(
-        requests,
-        failures,
-        round(requests / seconds, 2) if seconds else 0.0,
-        _percentile(histogram, 0.50),
-        _percentile(histogram, 0.95),
-        _percentile(histogram, 0.99),
-        seconds,
-    )
+def cut_into_steps(samples: list[list[float]], schedule: Schedule) -> list[Step]:
+    """Per-step figures from ``(end time, response ms, ok)`` samples; ramps excluded."""
+    steps = []
+    measured = schedule.step_seconds * (1 - RAMP_SHARE)
+    for index, users in enumerate(schedule.users):
+        begin = index * schedule.step_seconds + schedule.step_seconds * RAMP_SHARE
+        end = (index + 1) * schedule.step_seconds
+        inside = [s for s in samples if begin <= s[0] < end]
+        times = [s[1] for s in inside]
+        failures = sum(1 for s in inside if not s[2])
+        step = Step(
+            users=users,
+            requests=len(inside),
+            failures=failures,
+            rps=round((len(inside) - failures) / measured, 2),
+            p50_ms=round(_percentile(times, 0.50), 1),
+            p95_ms=round(_percentile(times, 0.95), 1),
+        )
+        step.qualifies = (
+            step.requests > 0
+            and step.error_rate <= schedule.max_error_rate
+            and step.p95_ms <= schedule.p95_bound_ms
+        )
+        steps.append(step)
+    return steps
 
 
 def warm_up(
     base_url: str, namespace: str | None, customers: list[dict[str, Any]], requests: int = 20
 ) -> None:
-    """A few sequential requests before the window, so first-call costs (imports, caches) are not measured."""
+    """A few sequential requests first, so first-call costs (imports, caches) are not measured."""
 
     def send() -> None:
         with httpx.Client(base_url=base_url, timeout=5.0) as client:
@@ -104,13 +133,12 @@ def warm_up(
     netns.call_in(namespace, send)
 
 
-def run_load(
-    base_url: str, namespace: str | None, customers: list[dict[str, Any]], profile: LoadProfile
-) -> LoadResult:
-    """Run locust headless (a subprocess, inside the service's network namespace when it has one)."""
-    warm_up(base_url, namespace, customers)
+def run_window(
+    base_url: str, namespace: str | None, customers: list[dict[str, Any]], schedule: Schedule
+) -> Window:
+    """One locust window of the whole schedule, cut into steps."""
     with tempfile.TemporaryDirectory(prefix="grader-load-") as tmp:
-        data = Path(tmp) / "customers.json"
+        data, samples = Path(tmp) / "customers.json", Path(tmp) / "samples.json"
         data.write_text(json.dumps(customers))
         argv = [
             *(netns.exec_prefix(namespace) if namespace else []),
@@ -120,16 +148,8 @@ def run_load(
             "-f",
             str(LOCUSTFILE),
             "--headless",
-            "--users",
-            str(profile.users),
-            "--spawn-rate",
-            # users start one pacing period apart in total, so paced requests do not arrive in lockstep
-            f"{profile.users / profile.pacing_s:g}",
-            "--run-time",
-            f"{profile.seconds:g}s",
             "--host",
             base_url,
-            "--json",
             "--only-summary",
             "--loglevel",
             "ERROR",
@@ -142,28 +162,71 @@ def run_load(
             "PATH": "/usr/local/bin:/usr/bin:/bin",
             "HOME": tmp,
             "GRADER_LOAD_CUSTOMERS": str(data),
-            "GRADER_LOAD_PACING": str(profile.pacing_s),
-            "GRADER_LOAD_TIMEOUT": str(profile.timeout_s),
+            "GRADER_LOAD_SAMPLES": str(samples),
+            "GRADER_LOAD_STEPS": ",".join(str(u) for u in schedule.users),
+            "GRADER_LOAD_STEP_SECONDS": str(schedule.step_seconds),
+            "GRADER_LOAD_TIMEOUT": str(schedule.timeout_s),
             "PYTHONPATH": "",
         }
-        result = run_trusted(
-            argv, Path(tmp), env, timeout=profile.seconds + 60, output_bytes=4_000_000
+        result = run_trusted(argv, Path(tmp), env, timeout=schedule.window_seconds + 60)
+        try:
+            recorded = json.loads(samples.read_text())
+        except (OSError, ValueError):
+            return Window(
+                problem=f"locust produced no results (exit {result.returncode}): {result.tail(5)}"
+            )
+    return Window(cut_into_steps(recorded, schedule))
+
+
+@dataclass
+class Measurement:
+    """The best of a service's windows, and the spread between them."""
+
+    windows: list[Window]
+
+    @property
+    def problem(self) -> str | None:
+        """Why no window produced results (None if one did)."""
+        if any(w.problem is None for w in self.windows):
+            return None
+        return self.windows[0].problem if self.windows else "no window ran"
+
+    @property
+    def best(self) -> Window:
+        """The window with the highest capacity."""
+        good = [w for w in self.windows if w.problem is None]
+        return max(good, key=lambda w: w.capacity) if good else Window(problem=self.problem)
+
+    @property
+    def capacity(self) -> float:
+        """Best capacity over the windows (robust to a window disturbed by other work)."""
+        return self.best.capacity
+
+    @property
+    def spread(self) -> float:
+        """(max - min) / max of the windows' capacities: how noisy the measurement was."""
+        values = [w.capacity for w in self.windows if w.problem is None]
+        return (
+            round((max(values) - min(values)) / max(values), 3) if values and max(values) else 0.0
         )
-    text = result.output
-    start = text.find("[")
-    try:
-        stats = json.loads(text[start : text.rfind("]") + 1]) if start >= 0 else None
-    except json.JSONDecodeError:
-        stats = None
-    if not isinstance(stats, list):
-        return LoadResult(
-            0,
-            0,
-            0.0,
-            0.0,
-            0.0,
-            0.0,
-            profile.seconds,
-            problem=f"locust produced no results (exit {result.returncode}): {result.tail(5)}",
-        )
-    return summarise(stats, profile.seconds)
+
+    def as_dict(self) -> dict[str, Any]:
+        """JSON-friendly: capacity, spread and every window's steps."""
+        return {
+            "capacity_rps": self.capacity,
+            "spread": self.spread,
+            "windows": [
+                {"capacity_rps": w.capacity, "steps": [asdict(s) for s in w.steps]}
+                for w in self.windows
+            ],
+        }
+
+
+def measure(
+    base_url: str, namespace: str | None, customers: list[dict[str, Any]], schedule: Schedule
+) -> Measurement:
+    """Warm the service up, then run ``schedule.windows`` windows."""
+    warm_up(base_url, namespace, customers)
+    return Measurement(
+        [run_window(base_url, namespace, customers, schedule) for _ in range(schedule.windows)]
+    )

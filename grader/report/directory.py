@@ -109,13 +109,14 @@ class ReportDirectory:
                 f"refusing report directory {self.path / name}: not a real directory"
             ) from exc
 
-    def write(self, name: str, text: str) -> Path:
+    def write(self, name: str, content: str | bytes) -> Path:
         """Write ``name`` atomically inside this directory; a planted link or file is replaced."""
         tmp = f".{name}.{secrets.token_hex(6)}.tmp"
         handle = os.open(tmp, _NEW_FILE, 0o644, dir_fd=self._fd)
+        data = content.encode("utf-8") if isinstance(content, str) else content
         try:
-            with os.fdopen(handle, "w", encoding="utf-8") as out:
-                out.write(text)
+            with os.fdopen(handle, "wb") as out:
+                out.write(data)
             os.replace(tmp, name, src_dir_fd=self._fd, dst_dir_fd=self._fd)
         except BaseException:
             os.unlink(tmp, dir_fd=self._fd)

@@ -64,6 +64,7 @@ class Report:
     checks: list[CheckResult] = field(default_factory=list)
     submitted_at: str | None = None
     stage_seconds: dict[str, float] = field(default_factory=dict)
+    load: dict[str, Any] | None = None
     schema_version: str = SCHEMA_VERSION
 
     @property

@@ -7,6 +7,7 @@ from pathlib import Path
 from xml.etree import ElementTree as ET
 
 from grader.report.directory import ReportDirectory
+from grader.report.knee import knee_png
 from grader.report.model import CheckResult, Report
 
 ICONS = {"passed": "✅", "failed": "❌", "error": "💥", "skipped": "⏭️"}
@@ -109,17 +110,44 @@ def render_markdown(
                     "</details>",
                     "",
                 ]
-    if report.calibration:
-        cal = report.calibration
-        lines += [
-            "",
-            f"Load thresholds were relative to the calibration service measured in this run: "
-            f"{cal.get('rps', 0):.1f} RPS, p95 {cal.get('p95_ms', 0):.1f} ms.",
-        ]
+    if report.load:
+        lines += ["", *load_table(report.load)]
     notes = report.isolation.get("notes") or []
     if notes:
         lines += ["", "Isolation notes: " + "; ".join(notes)]
     return "\n".join(lines) + "\n"
+
+
+def load_table(load: dict) -> list[str]:
+    """The stress test as Markdown: capacity ratio and every step of both best windows."""
+    from grader.report.knee import _best_steps
+
+    yours, theirs = load["submission"], load["calibration"]
+    lines = [
+        "### Stress test",
+        "",
+        f"Capacity {yours['capacity_rps']:.1f} RPS vs the calibration service's "
+        f"{theirs['capacity_rps']:.1f} RPS (ratio {load['capacity_ratio']:.2f}); spread between "
+        f"windows {yours['spread']:.0%} (yours), {theirs['spread']:.0%} (calibration). "
+        "Steps marked * went over a bound and do not count. Plot: `load.png`.",
+        "",
+        "| Users | RPS | p50 ms | p95 ms | errors | calibration RPS | p50 ms | p95 ms | errors |",
+        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    others = {s["users"]: s for s in _best_steps(theirs)}
+
+    def cells(step: dict | None) -> str:
+        if step is None:
+            return " | | | "
+        errors = step["failures"] / step["requests"] if step["requests"] else 1.0
+        mark = "" if step["qualifies"] else "*"
+        return (
+            f"{step['rps']:.1f}{mark} | {step['p50_ms']:.1f} | {step['p95_ms']:.1f} | {errors:.1%}"
+        )
+
+    for step in _best_steps(yours):
+        lines.append(f"| {step['users']} | {cells(step)} | {cells(others.get(step['users']))} |")
+    return lines
 
 
 def render_junit(report: Report) -> str:
@@ -217,6 +245,7 @@ def write_reports(
             ),
             "junit": directory.write("junit.xml", render_junit(report)),
             "gradescope": directory.write("results.json", render_gradescope(report, hidden_policy)),
+            **({"knee": directory.write("load.png", knee_png(report.load))} if report.load else {}),
         }
     finally:
         if directory is not outdir:

@@ -21,7 +21,10 @@ Keys of ``expected.toml`` (all optional but ``description``):
   ``user``); without them the fixture is skipped (a failure under ``CI=true``).
 - ``[status]``, ``[feedback]`` (substrings), ``[points_below]`` per check id; ``min_points``,
   ``max_points`` for the total; ``max_feedback_chars``; ``max_hidden_seconds`` (api stage) and
-  ``max_seconds`` (the whole job: a failed start-up is paid once). Every fixture is
+  ``max_seconds`` (the whole job: a failed start-up is paid once); ``min_stage_points`` and
+  ``max_stage_points`` (per stage, e.g. ``{ load = 13.5 }``); ``burn_calibration_factor``: the
+  fixture burns this multiple of the calibration service's time per request (``burn_ms`` in
+  ``fixture_runtime.json``). Every fixture is
   lint-clean, so both ruff checks must pass unless ``[status]`` says otherwise.
 - ``marker_absent``: the build backend never ran. ``listener_untouched``: a listener on the host's
   loopback got no connection. ``watch``: observe the job's processes while it runs, with
@@ -79,7 +82,7 @@ FIRST = ("slow_300ms", "compliant_stdlib", "hang_predict", "never_healthy", "fix
 WORKERS = 3
 STARTUP_TIMEOUT_S = 10
 REQUEST_TIMEOUT_S = 2
-LOAD_SECONDS = 3
+LOAD_SECONDS = 5  # the short stress-test profile: one window of five 1 s steps
 MAX_FEEDBACK_CHARS = 10_000
 DEFAULT_STATUS = {"static.ruff_lint": "passed", "static.ruff_format": "passed"}
 MAX_JOB_SECONDS = 150
@@ -283,6 +286,30 @@ def build_submission(name: str, dest: Path, expected: dict[str, Any]) -> None:
         shutil.copyfile(suites_dir() / "common" / "holdout.csv", dest / target)
 
 
+def calibration_cost_ms(suites: Path) -> float:
+    """The calibration service's time per request at its capacity (ms), with the corpus schedule.
+
+    Measured once per process (the grader then reuses the same measurement for every fixture), so
+    fixtures can burn a multiple of the plain implementation's cost per request.
+    """
+    from grader.load.calibration import measure_calibration
+    from grader.stages.load import schedule_from
+
+    rubric = load_rubric("hw1", suites)
+    customers = [row["customer"] for row in load_holdout_rows(suites)[:200]]
+    measured = measure_calibration(
+        detect_isolation(), schedule_from(rubric, LOAD_SECONDS), customers
+    )
+    assert measured.capacity > 0, measured.problem
+    return 1000.0 / measured.capacity
+
+
+def load_holdout_rows(suites: Path) -> list[dict[str, Any]]:
+    from grader.checks.holdout import load_holdout
+
+    return load_holdout(suites)
+
+
 def grade_fixture(name: str, suites: Path, root: Path, *, load: bool | None = None) -> Graded:
     """Build the fixture, grade it (observing processes, namespaces and a host listener), return all."""
     expected = load_expected(name)
@@ -300,6 +327,8 @@ def grade_fixture(name: str, suites: Path, root: Path, *, load: bool | None = No
         "report_dirs": [str(report_dir), str(work)],
         "search_hints": [str(suites), str(suites.parent)],
     }
+    if factor := expected.get("burn_calibration_factor"):
+        runtime["burn_ms"] = factor * calibration_cost_ms(suites)
     (source / "fixture_runtime.json").write_text(json.dumps(runtime, indent=2) + "\n")
     trace = JobTrace()
     watcher = Watcher(trace, token) if expected.get("watch") else None
@@ -510,6 +539,16 @@ def check_expectations(graded: Graded) -> None:
         assert total >= expected["min_points"], (
             f"{graded.name}: {total} points < {expected['min_points']}"
         )
+    for stage, bound in expected.get("min_stage_points", {}).items():
+        earned = sum(c.points for c in graded.report.checks if c.stage == stage)
+        assert earned >= bound, (
+            f"{graded.name}: {stage} earned {earned} < {bound}\n{stage_feedback(graded, stage)}"
+        )
+    for stage, bound in expected.get("max_stage_points", {}).items():
+        earned = sum(c.points for c in graded.report.checks if c.stage == stage)
+        assert earned <= bound, (
+            f"{graded.name}: {stage} earned {earned} > {bound}\n{stage_feedback(graded, stage)}"
+        )
     if "max_seconds" in expected:
         assert graded.report.duration_s <= expected["max_seconds"], (
             f"{graded.name}: the job took {graded.report.duration_s:.1f} s"
@@ -521,12 +560,18 @@ def check_expectations(graded: Graded) -> None:
         )
 
 
+def stage_feedback(graded: Graded, stage: str) -> str:
+    """The feedback of one stage's checks, for an assertion message."""
+    return "\n".join(f"{c.id}: {c.feedback}" for c in graded.report.checks if c.stage == stage)
+
+
 def check_rendered_reports(graded: Graded) -> None:
     """``write_reports`` writes every rendering, each consistent with the report."""
     out = graded.work / "rendered"
     paths = write_reports(graded.report, out)
     assert {p.name for p in paths.values()} == REPORT_FILES
-    assert {p.name for p in out.iterdir()} == REPORT_FILES | {MARKER}
+    assert {p.name for p in out.iterdir()} - {"load.png"} == REPORT_FILES | {MARKER}
+    assert (out / "load.png").is_file() == (graded.report.load is not None)
     assert json.loads(paths["json"].read_text()) == graded.report.to_dict()
     suite = ET.parse(paths["junit"]).getroot().find("testsuite")
     assert suite is not None and int(suite.get("tests", "0")) == len(graded.report.checks)
@@ -640,7 +685,7 @@ def test_corpus_lists_every_behaviour_of_the_issue() -> None:
         # grader v2, part 1
         "walks_filesystem", "lint_hidden_by_ignore_file", "malformed_response", "crash_under_load",
         # grader v2, part 2
-        "memorised_holdout",
+        "memorised_holdout", "plain_cost", "cpu_heavy_3x",
     }  # fmt: skip
     assert required <= set(FIXTURES)
     for name in FIXTURES:

@@ -165,9 +165,20 @@ def check(
     skip_load: SkipLoadOpt = False,
     fail_under: FailUnderOpt = None,
     as_json: JsonOpt = False,
+    tests_quality: Annotated[
+        bool,
+        typer.Option(
+            "--tests-quality", help="Also plant bugs in your app code and run your tests on them."
+        ),
+    ] = False,
 ) -> None:
     """Self-check a submission with the visible checks only (what students and their CI run)."""
-    options = {"suites": suites, "load_seconds": load_seconds, "skip_load": skip_load}
+    options = {
+        "suites": suites,
+        "load_seconds": load_seconds,
+        "skip_load": skip_load,
+        "tests_quality": tests_quality,
+    }
     _grade("check", homework, path, out_dir, options, fail_under, "", as_json)
 
 

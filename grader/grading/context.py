@@ -42,6 +42,7 @@ class Options:
     skip_load: bool = False
     suites: Path | None = None
     allow_partial_isolation: bool = False  # batch: grade below full isolation (recorded)
+    tests_quality: bool = False  # check: also run the planted bugs (grade always does)
 
 
 @dataclass
@@ -63,6 +64,8 @@ class GradeContext:
     endpoint_problems: dict[str, str | None] = field(default_factory=dict)  # smoke probes
     calibration: dict[str, Any] | None = None
     load: dict[str, Any] | None = None  # the stress test's figures (submission and calibration)
+    suite_green: bool = False  # the student's own suite passed on the unmodified code
+    mutation: dict[str, Any] | None = None  # planted bugs: killed, survived, not run
     stage_seconds: dict[str, float] = field(default_factory=dict)
 
     @property

@@ -88,6 +88,7 @@ def grade_submission(
         submitted_at=submitted_at or git_time,
         stage_seconds=ctx.stage_seconds,
         load=ctx.load,
+        mutation=ctx.mutation,
     )
 
 

@@ -65,6 +65,7 @@ class Report:
     submitted_at: str | None = None
     stage_seconds: dict[str, float] = field(default_factory=dict)
     load: dict[str, Any] | None = None
+    mutation: dict[str, Any] | None = None
     schema_version: str = SCHEMA_VERSION
 
     @property

@@ -8,11 +8,15 @@ import time
 
 from grader.grading.context import GradeContext
 from grader.grading.job_service import NOT_STARTED, ensure_service
+from grader.model.perturb import seed_from
+from grader.mutation.mutants import find_mutants, sample
+from grader.mutation.run import run_mutants
 from grader.paths import CONTRACTS_DIR
 from grader.sandbox.output import CappedOutput
+from grader.sandbox.runner import Sandbox
 from grader.stages.junit import MAX_JUNIT_BYTES, TestCounts, read_junit, reconcile
 
-CHECKS = ("tests.public", "tests.student")
+CHECKS = ("tests.public", "tests.student", "tests.quality")
 # Runs pytest non-dumpable (PR_SET_DUMPABLE = 0 where prctl exists): the other processes of the
 # job's uid (the service the public tests start, and anything it leaves behind) can then neither
 # ptrace pytest nor open its file descriptors under /proc, so they cannot reach the JUnit pipe.
@@ -111,14 +115,9 @@ def run_public_tests(ctx: GradeContext) -> None:
         )
 
 
-def run_student_tests(ctx: GradeContext) -> None:
-    """``tests.student``: your suite passes and has at least ``min_student_tests`` tests."""
-    started = time.monotonic()
-    box = ctx.sandbox
-    minimum = int(ctx.thresholds.get("min_student_tests", 1))
-    junit = box.results / "student.xml"
-    junit.unlink(missing_ok=True)
-    argv = [
+def student_pytest(box: Sandbox) -> list[str]:
+    """The student's own suite, as the grader runs it (the public tests are not part of it)."""
+    return [
         str(box.venv / "bin" / "python"),
         "-m",
         "pytest",
@@ -126,10 +125,22 @@ def run_student_tests(ctx: GradeContext) -> None:
         "no:cacheprovider",
         "-q",
         "--ignore=tests/public",
-        f"--junitxml={junit}",
     ]
+
+
+def run_student_tests(ctx: GradeContext) -> None:
+    """``tests.student``: your suite passes and has at least ``min_student_tests`` tests."""
+    started = time.monotonic()
+    box = ctx.sandbox
+    minimum = int(ctx.thresholds.get("min_student_tests", 1))
+    junit = box.results / "student.xml"
+    junit.unlink(missing_ok=True)
+    argv = [*student_pytest(box), f"--junitxml={junit}"]
     result = box.run(argv, limits=box.limits.with_wall(_timeout(ctx)))
     counts = reconcile(read_junit(junit), result.returncode)
+    ctx.suite_green = (
+        not result.timed_out and counts.readable and counts.total > 0 and counts.failed == 0
+    )
     if result.timed_out:
         ctx.failed(
             "tests.student", f"your tests timed out after {_timeout(ctx):g} s", started=started
@@ -158,6 +169,87 @@ def run_student_tests(ctx: GradeContext) -> None:
         )
 
 
+def run_test_quality(ctx: GradeContext) -> None:
+    """``tests.quality``: the share of planted bugs (mutants of your app code) your suite catches."""
+    started = time.monotonic()
+    if ctx.options.mode == "check" and not ctx.options.tests_quality:
+        ctx.skip_stage("tests", "planted bugs run in `grader check` only with --tests-quality")
+        return
+    if not ctx.suite_green:
+        ctx.failed(
+            "tests.quality",
+            "not run: your suite does not pass on your unmodified code (see tests.student), so "
+            "it cannot tell a planted bug from a bug of its own",
+            started=started,
+        )
+        return
+    if not ctx.commands.app:
+        ctx.failed(
+            "tests.quality",
+            'not run: declare your application code in pyproject.toml: [tool.mlops-course] app = "app"',
+            started=started,
+        )
+        return
+    t, settings = ctx.thresholds, ctx.settings("tests")
+    mutants, nulls = find_mutants(ctx.sandbox.src, ctx.commands.app)
+    chosen = sample(
+        mutants, nulls, seed_from(ctx.commit), int(t["mutants"]), int(t["null_mutants"])
+    )
+    if not any(not m.null for m in chosen):
+        ctx.failed(
+            "tests.quality", "no mutable code found in the declared app paths", started=started
+        )
+        return
+    for cache in ctx.sandbox.src.rglob("__pycache__"):  # a stale .pyc could hide a mutant
+        shutil.rmtree(cache, ignore_errors=True)
+    box = ctx.sandbox
+    argv = [*student_pytest(box), "-x", "-p", "no:randomly"]
+    ctx.progress(f"tests: {len(chosen)} planted bugs")
+    result = run_mutants(
+        box,
+        argv,
+        chosen,
+        float(settings["mutation_run_timeout_s"]),
+        float(settings["mutation_budget_s"]),
+        env=box.env({"PYTHONDONTWRITEBYTECODE": "1"}),
+    )
+    ctx.mutation = {
+        "killed": [m.describe() for m in result.killed],
+        "survived": [m.describe() for m in result.survived],
+        "null_failed": [m.describe() for m in result.nulls_failed],
+        "not_run": result.not_run,
+        "seconds": result.seconds,
+    }
+    summary = (
+        f"your suite caught {len(result.killed)} of {result.run} planted bugs "
+        f"({result.kill_share:.0%}; {result.seconds:g} s"
+        + (f"; {result.not_run} not run within the time budget" if result.not_run else "")
+        + ")"
+    )
+    if result.nulls_failed:
+        ctx.failed(
+            "tests.quality",
+            f"{summary}, but it also failed on a change that alters no behaviour "
+            f"({result.nulls_failed[0].describe()}): a suite must test what the code does, not "
+            "its text (a hash of the source, a line count) or its environment",
+            started=started,
+        )
+        return
+    missed = result.missed()
+    lines = [summary]
+    if missed:
+        lines.append("It did not notice:")
+        for name, where in missed.items():
+            lines.append(f"- {name}: {'; '.join(where[:3])}")
+    full = float(t["mutation_full_kill_share"])
+    fraction = min(1.0, result.kill_share / full) if result.run else 0.0
+    if fraction >= 1.0:
+        ctx.passed("tests.quality", "\n".join(lines), started=started)
+    else:
+        lines.append(f"Full points from {full:.0%} of planted bugs caught.")
+        ctx.failed("tests.quality", "\n".join(lines), fraction=fraction, started=started)
+
+
 def run(ctx: GradeContext) -> None:
     """Both test checks, or a clear reason why they cannot run."""
     if not ctx.installed:
@@ -180,3 +272,5 @@ def run(ctx: GradeContext) -> None:
         ctx.failed("tests.public", NOT_STARTED)
     ctx.progress("tests: your tests")
     run_student_tests(ctx)
+    if any(c.id == "tests.quality" and ctx.wanted(c) for c in ctx.rubric.checks):
+        run_test_quality(ctx)

@@ -14,7 +14,8 @@ directories to plant fakes in, and where the suites copy is (a well-informed att
 
 Keys of ``expected.toml`` (all optional but ``description``):
 
-- ``copy_holdout``: copy the (public) hold-out rows into the submission under this name.
+- ``copy_holdout``: copy the (public) hold-out rows into the submission under this name;
+  ``record_hash``: ``[file, target]`` writes the file's sha256 into ``target``.
 - ``remove``: base files the fixture deletes (e.g. ``uv.lock``); ``extends``: shared overlay directories
   (``_name``) copied before the fixture's own; ``load``: run the load stage.
 - ``requires``: isolation features the expectations depend on (``filesystem``, ``network``,
@@ -36,6 +37,7 @@ Keys of ``expected.toml`` (all optional but ``description``):
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import re
@@ -284,6 +286,9 @@ def build_submission(name: str, dest: Path, expected: dict[str, Any]) -> None:
         shutil.copytree(SUBMISSIONS / layer, dest, ignore=IGNORED, dirs_exist_ok=True)
     if target := expected.get("copy_holdout"):  # the hold-out rows are public: a student has them
         shutil.copyfile(suites_dir() / "common" / "holdout.csv", dest / target)
+    if record := expected.get("record_hash"):  # [file, where its sha256 goes]
+        digest = hashlib.sha256((dest / record[0]).read_bytes()).hexdigest()
+        (dest / record[1]).write_text(digest + "\n")
 
 
 def calibration_cost_ms(suites: Path) -> float:
@@ -385,7 +390,13 @@ def make_fast_suites(dest: Path) -> Path:
             f"\n[stages.api]\nstartup_timeout_s = {STARTUP_TIMEOUT_S}\n"
             f"request_timeout_s = {REQUEST_TIMEOUT_S}\nwrong_port_grace_s = 2\n"
             f"\n[stages.load]\nrequest_timeout_s = {REQUEST_TIMEOUT_S}\n"
+            "\n[stages.tests]\nmutation_budget_s = 40\nmutation_run_timeout_s = 15\n"
         )
+    text = rubric.read_text()
+    for key, value in (("mutants", 5), ("null_mutants", 1)):  # a smaller sample of planted bugs
+        text, count = re.subn(rf"(?m)^{key} = \d+", f"{key} = {value}", text)
+        assert count == 1, key
+    rubric.write_text(text)
     public = suites / "hw1" / "public" / "test_public_api.py"
     if public.is_file():  # the public tests wait for the service with their own constants
         text = public.read_text()
@@ -685,7 +696,8 @@ def test_corpus_lists_every_behaviour_of_the_issue() -> None:
         # grader v2, part 1
         "walks_filesystem", "lint_hidden_by_ignore_file", "malformed_response", "crash_under_load",
         # grader v2, part 2
-        "memorised_holdout", "plain_cost", "cpu_heavy_3x",
+        "memorised_holdout", "plain_cost", "cpu_heavy_3x", "asserts_nothing", "forced_green",
+        "detects_mutation",
     }  # fmt: skip
     assert required <= set(FIXTURES)
     for name in FIXTURES:

@@ -85,11 +85,11 @@ def prepare_database(settings: Settings) -> int:
 
 
 def serve(host: str, port: int) -> int:
-    """Check the configuration, migrate the database, then run uvicorn."""
+    """Check the configuration, migrate the database (unless a Job does), then run uvicorn."""
     settings = configured_settings()
     if isinstance(settings, int):
         return settings
-    if code := prepare_database(settings):
+    if settings.migrate_on_start and (code := prepare_database(settings)):
         return code
     import uvicorn
 

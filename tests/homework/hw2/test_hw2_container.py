@@ -90,7 +90,7 @@ class Build:
     context: Path
 
 
-def build(context: Path) -> Build:
+def build(context: Path, tag: str = IMAGE) -> Build:
     """``podman build`` offline, the dependencies coming from the uv cache filled on the host."""
     started = time.monotonic()
     result = podman(
@@ -102,7 +102,7 @@ def build(context: Path) -> Build:
         "--volume",
         f"{UV_CACHE}:/root/.cache/uv",
         "--tag",
-        IMAGE,
+        tag,
         str(context),
         timeout=POLICY["build"]["max_seconds"] + 60,
     )
@@ -155,7 +155,11 @@ def test_image_config(image: Build) -> None:
 def test_a_code_change_reuses_the_dependency_layer(image: Build) -> None:
     main = image.context / "app" / "main.py"
     main.write_text(main.read_text() + f"\n# a change ({uuid.uuid4().hex})\n")  # never cached
-    rebuilt = build(image.context)
+    tag = f"{IMAGE}-changed"
+    try:
+        rebuilt = build(image.context, tag)
+    finally:  # unique per run: do not let it pile up (the first build stays, as a layer cache)
+        podman("rmi", "--force", tag, check=False)
     lines = rebuilt.output.splitlines()
     sync = next(i for i, line in enumerate(lines) if "RUN uv sync" in line)
     assert "Using cache" in lines[sync + 1], "\n".join(lines[sync - 2 : sync + 3])

@@ -13,7 +13,10 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import signal
+import subprocess
 import sys
+import time
 import tomllib
 from pathlib import Path
 
@@ -88,3 +91,40 @@ def test_nothing_secret_or_generated_is_committed() -> None:
     assert not (SOLUTION / "k8s" / "secret.env").exists()
     pickles = [p for ext in ("pkl", "pickle", "joblib") for p in SOLUTION.rglob(f"*.{ext}")]
     assert not pickles
+
+
+def test_dev_command_serves_against_an_embedded_database_and_stops_it(tmp_path: Path) -> None:
+    """``python -m app dev`` without DATABASE_URL: embedded PostgreSQL in .dev/, reload, cleanup."""
+    repo = _hw2.copy_repo(SOLUTION, tmp_path / "solution")
+    port = _hw2.free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "app", "dev", "--port", str(port)],
+        cwd=repo,
+        env=_hw2.clean_env(),
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 90
+        while True:
+            assert process.poll() is None and time.monotonic() < deadline, "dev did not start"
+            try:
+                if _hw2.http(url, "GET", "/ready")[0] == 200:
+                    break
+            except OSError:
+                time.sleep(0.3)
+        status, page = _hw2.http(url, "GET", "/predictions")
+        assert status == 200 and page["items"] == []
+        assert (repo / ".dev" / "postgres" / "PG_VERSION").is_file()
+        assert (repo / ".dev" / "postgres" / "postmaster.pid").is_file()
+    finally:
+        os.killpg(process.pid, signal.SIGINT)
+        process.wait(timeout=60)
+    # The embedded server stops with the command: no PostgreSQL is left running.
+    deadline = time.monotonic() + 30
+    while (repo / ".dev" / "postgres" / "postmaster.pid").exists() and time.monotonic() < deadline:
+        time.sleep(0.5)
+    assert not (repo / ".dev" / "postgres" / "postmaster.pid").exists()

@@ -124,7 +124,9 @@ build_uv() {
   log "$reference: uv $version from its PyPI wheel"
   # The musllinux wheel carries a static binary, which runs in an image with nothing else in it
   # (as the official one does); the manylinux one needs glibc.
-  python3 -m pip download --quiet --no-deps --only-binary=:all: \
+  local pip=(python3 -m pip)
+  python3 -m pip --version >/dev/null 2>&1 || pip=(uvx pip)
+  "${pip[@]}" download --quiet --no-deps --only-binary=:all: \
     --platform "musllinux_1_1_$(uname -m)" --dest "$wheels" "uv==$version"
   (cd "$wheels" && python3 -m zipfile -e ./uv-*.whl unpacked)
   binary=$(find "$wheels/unpacked" -path '*/scripts/uv' -type f | head -n1)

@@ -286,3 +286,33 @@ SPEC_CUSTOMER = {
     "streaming_movies": "No", "contract": "Month-to-month", "paperless_billing": 1,
     "payment_method": "Electronic check", "monthly_charges": 29.85, "total_charges": 29.85,
 }  # fmt: skip
+
+
+# --- the base images (.ci/container-setup.sh) --------------------------------------------------------
+
+
+def test_setup_script_takes_the_allowed_list_from_the_policy() -> None:
+    script = (_hw2.ROOT / ".ci" / "container-setup.sh").read_text()
+    assert "POLICY=grader/policy/containers.toml" in script
+    code = "\n".join(line for line in script.splitlines() if not line.lstrip().startswith("#"))
+    for image in POLICY["base_images"]["allowed"]:
+        assert image not in code, f"{image} is written in the script, not read from the policy"
+    assert "bash .ci/container-setup.sh" in (_hw2.ROOT / ".ci" / "run").read_text()
+
+
+@pytest.mark.parametrize(
+    ("image", "argv", "expected"),
+    [
+        ("docker.io/library/python:3.11-slim", ["python", "--version"], "Python 3.11."),
+        ("docker.io/library/python:3.11-slim", ["/usr/local/bin/python3", "-c", "print(1)"], "1"),
+        ("ghcr.io/astral-sh/uv:0.13.9", ["--version"], "uv 0.13.9"),
+    ],
+)
+def test_base_images_behave_like_the_real_ones(
+    engine: None, image: str, argv: list[str], expected: str
+) -> None:
+    result = podman("run", "--rm", "--network", "none", image, *argv)
+    assert result.stdout.strip().startswith(expected), result.stdout
+    labels = json.loads(podman("image", "inspect", image).stdout)[0]["Labels"] or {}
+    if labels.get("org.mlops-course.stand-in") == "true":
+        assert "stand-in" in labels["org.opencontainers.image.description"]

@@ -139,7 +139,6 @@ COPIES = {
     "training/train.py": HW1_SOLUTION / "training" / "train.py",
     "model/model.json": HW1_SOLUTION / "model" / "model.json",
     "model/metrics.json": HW1_SOLUTION / "model" / "metrics.json",
-    "app/model.py": HW1_SOLUTION / "app" / "model.py",
     ".github/workflows/grade.yml": _hw2.SOLUTION / ".github" / "workflows" / "grade.yml",
 }
 

@@ -6,6 +6,7 @@ repository's interpreter (its dev group has every dependency of both) in tempora
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -166,6 +167,10 @@ class Postgres:
         pg_ctl(["-w", *options, "start"], pgdata=self.data_dir, user=self.server.system_user)
 
     def cleanup(self) -> None:
+        """Stop the server for good (also after a restart, which the library does not track)."""
+        if (self.data_dir / "postmaster.pid").exists():
+            with contextlib.suppress(subprocess.CalledProcessError):
+                self.stop()
         self.server.cleanup()
 
 

@@ -9,7 +9,9 @@ with :class:`LocalPostgres`.
 
 from __future__ import annotations
 
+import contextlib
 import copy
+import subprocess
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -104,7 +106,11 @@ class LocalPostgres:
         )
 
     def cleanup(self) -> None:
-        """Stop the server for good."""
+        """Stop the server for good (also when a test restarted it: the library only knows the
+        process it started itself)."""
+        if (self.data_dir / "postmaster.pid").exists():
+            with contextlib.suppress(subprocess.CalledProcessError):
+                self.stop()
         self.server.cleanup()
 
 

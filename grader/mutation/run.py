@@ -9,8 +9,12 @@ within the time budget are left out and reported.
 
 from __future__ import annotations
 
+import json
 import os
+import shutil
+import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -53,38 +57,130 @@ def _write_as(path: Path, text: str, uid: int | None) -> None:
         os.chown(path, uid, uid)
 
 
+TRACE_PLUGIN = Path(__file__).with_name("trace_plugin.py")
+
+
+def trace_tests(
+    box: Sandbox, argv: list[str], app: tuple[str, ...], timeout_s: float, env: dict[str, str]
+) -> dict[str, set[str]] | None:
+    """Which tests execute which app lines (``"relative/path.py:LINE"``); None if unknown.
+
+    The student's suite runs once with the grader's trace plugin (copied into the job's tools
+    directory, read-only to the job). The map only narrows which tests a mutant needs; whatever it
+    says, a mutant it does not mention still runs the whole suite.
+    """
+    box.tools.mkdir(exist_ok=True)
+    shutil.copy(TRACE_PLUGIN, box.tools / "grader_trace.py")
+    out = box.results / "trace.json"
+    out.unlink(missing_ok=True)
+    traced_env = {
+        **env,
+        "PYTHONPATH": f"{env.get('PYTHONPATH', '')}{os.pathsep}{box.tools}",
+        "GRADER_TRACE_APP": os.pathsep.join(str(box.src / p) for p in app),
+        "GRADER_TRACE_OUT": str(out),
+    }
+    outcome = box.run(
+        [*argv, "-p", "grader_trace"], env=traced_env, limits=box.limits.with_wall(timeout_s)
+    )
+    if outcome.timed_out or outcome.returncode != 0:
+        return None
+    try:
+        raw = json.loads(out.read_text())
+    except (OSError, ValueError):
+        return None
+    prefix = f"{box.src}/"
+    by_line: dict[str, set[str]] = {}
+    for nodeid, lines in raw.items() if isinstance(raw, dict) else []:
+        for line in lines if isinstance(lines, list) else []:
+            if isinstance(line, str) and line.startswith(prefix):
+                by_line.setdefault(line.removeprefix(prefix), set()).add(str(nodeid))
+    return by_line
+
+
+def _workspace(box: Sandbox, index: int) -> Path:
+    """A private copy of the job's files for one worker (inside the job's own tmp)."""
+    target = box.tmp / f"planted-{index}"
+    shutil.rmtree(target, ignore_errors=True)
+    shutil.copytree(box.src, target, symlinks=True, ignore=shutil.ignore_patterns("__pycache__"))
+    if box.uid is not None:
+        for root, dirs, files in os.walk(target):
+            os.lchown(root, box.uid, box.uid)
+            for name in dirs + files:
+                os.lchown(os.path.join(root, name), box.uid, box.uid)
+    return target
+
+
 def run_mutants(
     box: Sandbox,
     argv: list[str],
     mutants: list[Mutant],
     per_run_s: float,
     budget_s: float,
-    env: dict[str, str] | None = None,
+    env: dict[str, str],
+    coverage: dict[str, set[str]] | None = None,
+    workers: int = 1,
 ) -> MutationResult:
-    """Run ``argv`` (the student's pytest) once per mutant; the job's copy is restored after each."""
+    """Run ``argv`` (the student's pytest) once per mutant, ``workers`` at a time.
+
+    Each worker has its own copy of the job's files; a mutant is written into it and the original
+    put back after the run. With ``coverage``, a mutant runs only the tests that execute its line.
+    Results are collected in the sample's order, so they do not depend on which worker was faster.
+    """
     result = MutationResult()
     started = time.monotonic()
-    for index, mutant in enumerate(mutants):
-        remaining = budget_s - (time.monotonic() - started)
+    deadline = started + budget_s
+    spaces = [_workspace(box, i) for i in range(max(1, workers))]
+    free: list[Path] = list(spaces)
+    guard = threading.Lock()
+    outcomes: dict[int, bool | None] = {}  # index -> failed (None: not run)
+
+    def one(index: int) -> None:
+        mutant = mutants[index]
+        remaining = deadline - time.monotonic()
         if remaining < min(per_run_s, 5.0):
-            result.not_run = len([m for m in mutants[index:] if not m.null])
-            break
-        path = box.src / mutant.path
+            outcomes[index] = None
+            return
+        with guard:
+            space = free.pop()
         try:
-            original = path.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError):
-            continue
-        if original[mutant.start : mutant.end] != mutant.original:
-            continue  # the file changed since the mutants were found (e.g. by the student's tests)
-        _write_as(path, mutant.apply(original), box.uid)
-        try:
-            outcome = box.run(argv, env=env, limits=box.limits.with_wall(min(per_run_s, remaining)))
+            path = space / mutant.path
+            try:
+                original = path.read_text(encoding="utf-8")
+            except (OSError, UnicodeDecodeError):
+                outcomes[index] = None
+                return
+            if original[mutant.start : mutant.end] != mutant.original:
+                outcomes[index] = None  # the file changed since the mutants were found
+                return
+            _write_as(path, mutant.apply(original), box.uid)
+            selected = sorted((coverage or {}).get(f"{mutant.path}:{mutant.line}", ()))
+            try:
+                outcome = box.run(
+                    [*argv, *selected],
+                    cwd=space,
+                    env={**env, "PYTHONPATH": str(space)},
+                    limits=box.limits.with_wall(min(per_run_s, remaining)),
+                    reap=False,
+                )
+            finally:
+                _write_as(path, original, box.uid)
+            outcomes[index] = outcome.timed_out or outcome.returncode != 0
         finally:
-            _write_as(path, original, box.uid)
-        failed = outcome.timed_out or outcome.returncode != 0
-        if mutant.null:
+            with guard:
+                free.append(space)
+
+    with ThreadPoolExecutor(max_workers=len(spaces)) as pool:
+        list(pool.map(one, range(len(mutants))))
+    box.kill_leftovers()
+    for index, mutant in enumerate(mutants):
+        failed = outcomes.get(index)
+        if failed is None:
+            result.not_run += 0 if mutant.null else 1
+        elif mutant.null:
             (result.nulls_failed if failed else result.nulls_passed).append(mutant)
         else:
             (result.killed if failed else result.survived).append(mutant)
+    for space in spaces:
+        shutil.rmtree(space, ignore_errors=True)
     result.seconds = round(time.monotonic() - started, 1)
     return result

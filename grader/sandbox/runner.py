@@ -74,7 +74,8 @@ class Sandbox:
 
     Layout under ``workdir`` (owned by the grader): ``src/`` the submission copy (writable by the
     job), ``venv/`` its environment (read-only to the job), ``public/`` the pristine public tests,
-    ``results/`` where pytest writes JUnit XML, ``home/`` and ``tmp/`` private to the job.
+    ``results/`` where pytest writes JUnit XML, ``home/`` and ``tmp/`` private to the job,
+    ``tools/`` grader-owned helpers (read-only to the job).
 
     With bubblewrap the job's filesystem is an allow-list (``grader/policy/sandbox.toml``): the
     policy's system paths and ``read_only`` (package cache, interpreter) read-only, these job
@@ -92,6 +93,7 @@ class Sandbox:
         self.results = workdir / "results"
         self.home = workdir / "home"
         self.tmp = workdir / "tmp"
+        self.tools = workdir / "tools"  # grader-owned helpers the job may run, read-only
         self._lease = UidLease() if isolation.drop_user else None
         self.uid = self._lease.uid if self._lease else None
         self.netns: str | None = None
@@ -153,7 +155,7 @@ class Sandbox:
                 mounts.append(("--ro-bind", raw, raw))
         for d in (self.src, self.results, self.home, self.tmp):
             mounts.append(("--bind", str(d), str(d)))
-        for d in (self.venv, self.public):
+        for d in (self.venv, self.public, self.tools):
             if d.exists():
                 mounts.append(("--ro-bind", str(d), str(d)))
         args = ["--dev", "/dev", "--proc", "/proc", "--perms", "01777", "--tmpfs", "/tmp"]
@@ -208,10 +210,13 @@ class Sandbox:
         env: dict[str, str] | None = None,
         limits: Limits | None = None,
         pass_fds: Sequence[int] = (),
+        reap: bool = True,
     ) -> ProcessResult:
         """Run a command to completion under the sandbox; never raises for the command's behaviour.
 
         ``pass_fds`` are inherited by the command (e.g. the write end of a pipe the grader reads).
+        ``reap=False`` leaves the job's other processes alone (commands running side by side); the
+        caller then calls :meth:`kill_leftovers` when they are all done.
         """
         start = time.monotonic()
         limits = limits or self.limits
@@ -226,7 +231,8 @@ class Sandbox:
         except subprocess.TimeoutExpired:
             timed_out = True
         _kill_group(popen)  # also ends anything it left in its group
-        self.kill_leftovers()
+        if reap:
+            self.kill_leftovers()
         output.join(5)
         return ProcessResult(
             returncode=None if timed_out else popen.returncode,

@@ -73,8 +73,8 @@ def render_policy_markdown() -> str:
         "directory.",
         "",
         f"**Environment**: built from scratch. `PATH` starts with the job's environment, then "
-        f"`{policy.system_path}`; `HOME`, `TMPDIR`, `VIRTUAL_ENV` and `PYTHONPATH` point into the "
-        f"job; also {env}; passed through from the host when set: {passed}.",
+        f"`{policy.system_path}`; `HOME`, `TMPDIR`, `VIRTUAL_ENV`, `PYTHONPATH` and `PYTHONPYCACHEPREFIX` "
+        f"point into the job; also {env}; passed through from the host when set: {passed}.",
         "",
         f"**Network**: a private namespace with only a loopback; the service listens on port "
         f"{policy.service_port} there and the grader joins the namespace to reach it.",

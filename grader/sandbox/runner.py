@@ -128,6 +128,9 @@ class Sandbox:
             "TMPDIR": str(self.tmp),
             "VIRTUAL_ENV": str(self.venv),
             "PYTHONPATH": str(self.src),
+            # The environment is read-only to the job: bytecode goes to one job-private tree,
+            # so only the first process of the job compiles what it imports.
+            "PYTHONPYCACHEPREFIX": str(self.home / ".pycache"),
             **self.policy.env_set,
         }
         for key in self.policy.env_pass_through:

@@ -164,7 +164,7 @@ class _Finder(ast.NodeVisitor):
                 # Remove the keyword and one adjacent comma.
                 after = self.source[end:].lstrip(" ")
                 if after.startswith(","):
-                    end = end + (len(self.source[end:]) - len(after)) + 1
+                    end = len(self.source) - len(after[1:].lstrip(" "))
                 else:
                     before = self.source[:start].rstrip(" \n")
                     if before.endswith(","):

@@ -112,3 +112,29 @@ def test_generated_customers_are_contract_valid_and_seeded_by_commit() -> None:
         plain = {k: v for k, v in customer.items() if k != "customer_id"}
         new += tuple(sorted(plain.items())) not in originals
     assert new >= 290  # (almost) none is a customer of the data
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (('id = "api.batch"', 'id = "api.batch_v2"'), "not implemented by any stage"),
+        (
+            ('id = "api.batch"\n', 'id = "api.batch"\nstage = "api"\n'),
+            "stages come from the registry",
+        ),
+        (("[thresholds]", "[stages.nonsense]\nx = 1\n\n[thresholds]"), "unknown stages"),
+    ],
+)
+def test_a_rubric_is_validated_against_the_stage_registry(
+    tmp_path, change: tuple[str, str], message: str
+) -> None:
+    import shutil
+
+    suites = tmp_path / "suites"
+    shutil.copytree(DEFAULT_SUITES_DIR, suites)
+    rubric = suites / "hw1" / "rubric.toml"
+    text = rubric.read_text()
+    assert change[0] in text
+    rubric.write_text(text.replace(change[0], change[1], 1))
+    with pytest.raises(UsageError, match=message):
+        load_rubric("hw1", suites)

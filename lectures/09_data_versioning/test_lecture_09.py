@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import hashlib
 import importlib.util
+import json
+import os
 import re
 import runpy
 import shutil
+import subprocess
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -300,3 +303,107 @@ def test_validation_demo(capsys: pytest.CaptureFixture[str]) -> None:
     assert re.search(r"duplicated customer\s+-> \['unique_ids'\]", out)
     assert re.search(r"column dropped\s+-> \['columns'\]", out)
     assert "ingestion decisions: {'random': 'accept', 'priced up': 'review'}" in out
+
+
+# ----------------------------------------------------------------------------- pandera
+def _schema() -> ModuleType:
+    key = "lecture09_churn_schema"
+    if key not in sys.modules:
+        spec = importlib.util.spec_from_file_location(key, EXAMPLES / "src" / "churn_schema.py")
+        assert spec is not None and spec.loader is not None
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[key] = module
+        spec.loader.exec_module(module)
+    return sys.modules[key]
+
+
+def test_pandera_schema_accepts_the_real_data(df: pd.DataFrame) -> None:
+    assert _schema().failed_expectations(df) == set()
+
+
+@pytest.mark.parametrize("name", sorted(CORRUPTIONS))
+def test_pandera_schema_catches_every_corruption(df: pd.DataFrame, name: str) -> None:
+    """The real tool catches what the hand-written suite catches (sometimes a little more: a
+    dataframe-wide check that cannot compute on a broken column reports itself too)."""
+    corrupt, expected = CORRUPTIONS[name]
+    assert expected <= _schema().failed_expectations(corrupt(df.copy()))
+
+
+# ----------------------------------------------------------------------------- real DVC
+def _git(root: Path, *args: str) -> str:
+    done = subprocess.run(
+        ["git", "-c", "user.name=Course", "-c", "user.email=course@example.org", *args],
+        cwd=root,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    return done.stdout
+
+
+def _names(stages: list) -> set[str]:
+    return {stage.addressing for stage in stages}
+
+
+def test_dvc_versions_the_data_and_reproduces_the_pipeline(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, require_tool
+) -> None:
+    """dvc add, a local remote, dvc repro (and its cache), dvc diff after a data change."""
+    require_tool("git")
+    from dvc.repo import Repo
+
+    root, remote = tmp_path / "project", tmp_path / "remote"
+    (root / "data").mkdir(parents=True)
+    shutil.copyfile(DATA, root / "data" / "train.csv")
+    for name in ("dvc.yaml", "params.yaml"):
+        shutil.copyfile(EXAMPLES / name, root / name)
+    shutil.copytree(EXAMPLES / "src", root / "src", ignore=shutil.ignore_patterns("__pycache__"))
+    monkeypatch.chdir(root)
+    # stage commands call `python`: make it the course environment's interpreter
+    monkeypatch.setenv("PATH", f"{Path(sys.executable).parent}:{os.environ['PATH']}")
+    monkeypatch.setenv("DVC_NO_ANALYTICS", "1")
+    _git(root, "init", "-q")
+    repo = Repo.init(str(root))
+    with repo.config.edit() as config:
+        config["core"]["remote"] = "local"
+        config["remote"]["local"] = {"url": str(remote)}
+
+    repo.add("data/train.csv")
+    pointer = (root / "data" / "train.csv.dvc").read_text()
+    assert pointer == (EXAMPLES / "train.csv.dvc").read_text()  # the committed pointer is real
+    assert "/train.csv" in (root / "data" / ".gitignore").read_text().split()
+
+    ran = repo.reproduce()
+    assert _names(ran) == {"validate", "split", "train", "evaluate"}
+    lock = yaml.safe_load((root / "dvc.lock").read_text())
+    assert lock["stages"]["train"]["params"]["params.yaml"] == {"train.C": 1.0, "train.seed": 42}
+    metrics = json.loads((root / "metrics.json").read_text())
+    assert 0.80 <= metrics["roc_auc"] <= 0.90
+    assert repo.push() == 4  # the data, both halves of the split and the model
+    _git(root, "add", "-A")
+    _git(root, "commit", "-qm", "data v1 and the pipeline")
+
+    assert _names(repo.reproduce()) == set()  # nothing changed: every stage is skipped
+    params = yaml.safe_load((root / "params.yaml").read_text())
+    params["train"]["C"] = 0.1
+    (root / "params.yaml").write_text(yaml.safe_dump(params))
+    assert _names(repo.reproduce()) == {"train", "evaluate"}
+    _git(root, "add", "-A")
+    _git(root, "commit", "-qm", "C=0.1")
+
+    # New data: drop the last 500 customers, version it, compare with the commit.
+    lines = DATA.read_text().splitlines(keepends=True)
+    (root / "data" / "train.csv").write_text("".join(lines[:-500]))
+    repo.add("data/train.csv")
+    diff = repo.diff()
+    assert [entry["path"] for entry in diff["modified"]] == ["data/train.csv"]
+    # `dvc status`: the stages that read the data are out of date (the rest follow once they run)
+    assert set(repo.status()) == {"validate", "split"}
+
+    # Back to the committed version: restore the pointer with git, the bytes with dvc.
+    _git(root, "checkout", "--", "data/train.csv.dvc")
+    shutil.rmtree(root / ".dvc" / "cache")
+    (root / "data" / "train.csv").unlink()
+    Repo(str(root)).pull(targets=["data/train.csv"])  # a fresh clone's view: cache empty
+    assert (root / "data" / "train.csv").read_bytes() == DATA.read_bytes()

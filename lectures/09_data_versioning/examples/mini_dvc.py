@@ -1,6 +1,7 @@
 """A content-addressed data store in the standard library: a teaching STAND-IN for DVC.
 
-It reproduces DVC's core mechanics on a small scale (DVC itself is not installed here):
+It reproduces DVC's core mechanics on a small scale, so they can be read in one sitting (the
+lecture's test also runs the real DVC on the same data):
 
 * ``add``: hash the file (md5), copy it into ``.minidvc/cache/files/md5/<2 chars>/<rest>``
   (the DVC 3 cache layout), write a small ``<file>.dvc`` pointer that git can track, and

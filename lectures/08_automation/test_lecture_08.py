@@ -402,6 +402,7 @@ def test_mlflow_tracks_every_run_and_the_gate_decides_the_champion(tmp_path: Pat
 
     client = MlflowClient(tracking_uri=uri, registry_uri=uri)
     experiment = client.get_experiment_by_name("churn-training")
+    assert experiment.artifact_location.startswith(tmp_path.resolve().as_uri())  # not ./mlruns
     runs = client.search_runs([experiment.experiment_id])
     assert sorted(r.data.tags["gate"] for r in runs) == ["failed", "passed"]
     for run in runs:

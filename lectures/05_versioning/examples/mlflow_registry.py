@@ -56,6 +56,8 @@ def run_story(root: Path) -> dict[str, Any]:
     uri = f"sqlite:///{root / 'mlflow.db'}"
     mlflow.set_tracking_uri(uri)
     mlflow.set_registry_uri(uri)
+    artifacts = (root / "mlartifacts").resolve().as_uri()  # not MLflow's default ./mlruns
+    mlflow.create_experiment("churn-registry-story", artifact_location=artifacts)
     experiment = mlflow.set_experiment("churn-registry-story")
     client = MlflowClient(tracking_uri=uri, registry_uri=uri)
     client.create_registered_model(MODEL, description="Telco churn, logistic regression")

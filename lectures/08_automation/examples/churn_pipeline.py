@@ -222,6 +222,15 @@ def track_in_mlflow(
 
     mlflow.set_tracking_uri(uri)
     mlflow.set_registry_uri(uri)
+    if mlflow.get_experiment_by_name("churn-training") is None:
+        # Keep the artefacts next to a SQLite store instead of MLflow's default ./mlruns.
+        store = Path(uri.removeprefix("sqlite:///"))
+        location = (
+            (store.parent / "mlartifacts").resolve().as_uri()
+            if uri.startswith("sqlite:///")
+            else None
+        )
+        mlflow.create_experiment("churn-training", artifact_location=location)
     mlflow.set_experiment("churn-training")
     params = json.loads((inputs["train"] / "params.json").read_text())
     source = json.loads((inputs["train"].parent / "extract" / "source.json").read_text())

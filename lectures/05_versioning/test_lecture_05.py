@@ -139,8 +139,11 @@ def test_examples_print_their_story(capsys: pytest.CaptureFixture[str]) -> None:
     assert "rollback -> Production is v1" in out
 
 
-def test_mlflow_registry_gates_promotes_and_rolls_back(tmp_path: Path) -> None:
+def test_mlflow_registry_gates_promotes_and_rolls_back(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """The same story with real MLflow tracking and model registry on a local SQLite store."""
+    monkeypatch.setenv("MLFLOW_DISABLE_TELEMETRY", "true")  # no usage reports from tests
     module = load("mlflow_registry")
     result = module.run_story(tmp_path)
     assert (tmp_path / "mlflow.db").is_file()

@@ -388,8 +388,11 @@ def test_cli_exports_the_registered_model_as_onnx(tmp_path: Path) -> None:
 
 
 # ----------------------------------------------------------------------------- MLflow
-def test_mlflow_tracks_every_run_and_the_gate_decides_the_champion(tmp_path: Path) -> None:
+def test_mlflow_tracks_every_run_and_the_gate_decides_the_champion(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """Real MLflow tracking and model registry on a local SQLite store."""
+    monkeypatch.setenv("MLFLOW_DISABLE_TELEMETRY", "true")  # no usage reports from tests
     from mlflow import MlflowClient
     from mlflow.artifacts import download_artifacts
 
@@ -458,12 +461,12 @@ def test_dagster_executes_the_pipeline_with_a_retry(tmp_path: Path) -> None:
 
     home, data = tmp_path / "dagster_home", tmp_path / "data"
     home.mkdir()
+    (home / "dagster.yaml").write_text("telemetry:\n  enabled: false\n")
     env = {
         **os.environ,
         "DAGSTER_HOME": str(home),
         "CHURN_DATA_ROOT": str(data),
         "CHURN_FAIL_FIRST_ATTEMPTS": "1",  # the source fails once: Dagster retries extract
-        "DAGSTER_DISABLE_TELEMETRY": "1",
     }
     done = subprocess.run(
         [

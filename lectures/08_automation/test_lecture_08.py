@@ -501,3 +501,16 @@ def test_dagster_executes_the_pipeline_with_a_retry(tmp_path: Path) -> None:
     metrics = json.loads((data / run_id / "evaluate" / "metrics.json").read_text())
     assert metrics["roc_auc"] >= pipeline.ROC_AUC_FLOOR
     assert (data / "registry" / "churn" / "v1" / "model.pkl").is_file()
+
+
+def test_notes_do_not_say_students_have_no_docker() -> None:
+    """Error 11: the build machines lack a Docker engine, a student's laptop need not."""
+    claim = re.compile(
+        r"(docker is not installed|no docker engine) on the course machines", re.IGNORECASE
+    )
+    texts = list((REPO / "lectures").glob("*/README.md"))
+    texts += list((REPO / "lectures").glob("*/examples/*.py"))
+    offenders = [
+        str(p.relative_to(REPO)) for p in texts if claim.search(" ".join(p.read_text().split()))
+    ]
+    assert offenders == []

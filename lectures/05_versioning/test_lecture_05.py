@@ -137,3 +137,26 @@ def test_examples_print_their_story(capsys: pytest.CaptureFixture[str]) -> None:
     assert "1.0.0-rc.1 < 1.0.0" in out
     assert "refused: ['v2']" in out
     assert "rollback -> Production is v1" in out
+
+
+def test_mlflow_registry_gates_promotes_and_rolls_back(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The same story with real MLflow tracking and model registry on a local SQLite store."""
+    monkeypatch.setenv("MLFLOW_DISABLE_TELEMETRY", "true")  # no usage reports from tests
+    module = load("mlflow_registry")
+    result = module.run_story(tmp_path)
+    assert (tmp_path / "mlflow.db").is_file()
+    assert result["runs"] == 3
+    assert result["versions"] == {1: "passed", 2: "refused", 3: "passed"}
+    assert result["refused"] == [2] and result["champions"] == [1, 3]
+    assert result["champion_before_rollback"] == 3
+    assert result["champion_after_rollback"] == 1
+    assert result["loaded_auc"] == result["recorded_auc"] == result["v1"]["roc_auc"]
+    floor = module.files.GOLDEN_METRICS["roc_auc"]
+    assert result["v2"]["roc_auc"] < floor <= result["v1"]["roc_auc"]
+    tags = result["champion_run"]["tags"]
+    data_hash = hashlib.sha256(module.files.DATA.read_bytes()).hexdigest()
+    assert tags["data_sha256"] == data_hash
+    assert len(tags["artefact_sha256"]) == 64
+    assert result["champion_run"]["params"] == {"C": "1.0", "columns": "all"}

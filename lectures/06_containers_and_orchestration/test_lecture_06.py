@@ -6,6 +6,7 @@ import importlib.util
 import re
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
 from types import ModuleType
 
@@ -14,6 +15,7 @@ import yaml
 
 EXAMPLES = Path(__file__).parent / "examples"
 README = Path(__file__).parent / "README.md"
+ROOT = Path(__file__).resolve().parents[2]
 K8S = sorted((EXAMPLES / "k8s").glob("*.yaml"))
 BIN = Path(sys.executable).parent
 YAMLLINT_CONFIG = "{extends: default, rules: {line-length: {max: 100}}}"
@@ -117,7 +119,8 @@ def test_manifests_are_wired_together() -> None:
     }
     secret_keys = by_kind[("Secret", "churn-db")]["stringData"]
     for env in container["env"]:
-        assert env["valueFrom"]["secretKeyRef"]["key"] in secret_keys
+        if "valueFrom" in env:
+            assert env["valueFrom"]["secretKeyRef"]["key"] in secret_keys
     for probe in ("startupProbe", "readinessProbe", "livenessProbe"):
         assert container[probe]["httpGet"]["path"] == "/health"
     assert set(container["resources"]) == {"requests", "limits"}
@@ -196,3 +199,55 @@ def test_notes_show_an_excerpt_of_the_real_compose_file() -> None:
     shown = yaml.safe_load(fenced_block("yaml"))
     real = yaml.safe_load((EXAMPLES / "docker-compose.yml").read_text())
     assert is_subset(shown, real)
+
+
+def _api_environment(by_kind: dict) -> dict[str, str]:
+    """The API container's environment as Kubernetes builds it: the ConfigMap first, then `env`
+    in order, secrets resolved and $(NAME) references to earlier variables expanded."""
+    container = by_kind[("Deployment", "churn-api")]["spec"]["template"]["spec"]["containers"][0]
+    environment: dict[str, str] = {}
+    for source in container.get("envFrom", []):
+        environment.update(by_kind[("ConfigMap", source["configMapRef"]["name"])]["data"])
+    for env in container.get("env", []):
+        if "valueFrom" in env:
+            ref = env["valueFrom"]["secretKeyRef"]
+            environment[env["name"]] = by_kind[("Secret", ref["name"])]["stringData"][ref["key"]]
+        else:
+            for name in re.findall(r"\$\((\w+)\)", env["value"]):
+                assert name in environment, f"$({name}) is not defined before {env['name']}"
+            environment[env["name"]] = re.sub(
+                r"\$\((\w+)\)", lambda m: environment[m.group(1)], env["value"]
+            )
+    return environment
+
+
+def test_api_gets_database_url_as_the_contract_requires() -> None:
+    """Error 7: the service reads DATABASE_URL (hw2 contract), not DB_HOST/DB_USER/... pieces."""
+    from urllib.parse import urlsplit
+
+    docs = [d for path in K8S for d in yaml.safe_load_all(path.read_text())]
+    by_kind = {(d["kind"], d["metadata"]["name"]): d for d in docs}
+    environment = _api_environment(by_kind)
+    assert not [name for name in environment if name.startswith("DB_")]
+    url = urlsplit(environment["DATABASE_URL"])
+    assert url.scheme == "postgresql"
+    secret = by_kind[("Secret", "churn-db")]["stringData"]
+    assert (url.username, url.password) == (secret["POSTGRES_USER"], secret["POSTGRES_PASSWORD"])
+    db_service = by_kind[("Service", url.hostname)]
+    assert url.port in {p["port"] for p in db_service["spec"]["ports"]}
+    postgres = by_kind[("StatefulSet", url.hostname)]["spec"]["template"]["spec"]["containers"][0]
+    database = {e["name"]: e.get("value") for e in postgres["env"]}["POSTGRES_DB"]
+    assert url.path == f"/{database}"
+    # compose and Kubernetes give the service the same single variable
+    compose = yaml.safe_load((EXAMPLES / "docker-compose.yml").read_text())
+    assert "DATABASE_URL" in compose["services"]["api"]["environment"]
+
+
+def test_dockerfile_pins_the_course_uv() -> None:
+    """Error 8: the image's uv is the version the course locks and CI installs."""
+    lock = tomllib.loads((ROOT / "uv.lock").read_text())
+    locked = next(p["version"] for p in lock["package"] if p["name"] == "uv")
+    ci_pin = re.search(r'"uv==([\d.]+)"', (ROOT / ".ci" / "run").read_text()).group(1)
+    images = re.findall(r"ghcr\.io/astral-sh/uv:([\w.]+)", (EXAMPLES / "Dockerfile").read_text())
+    assert images == [locked] == [ci_pin]
+    assert f"ghcr.io/astral-sh/uv:{locked}" in README.read_text()

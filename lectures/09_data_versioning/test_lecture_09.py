@@ -1,12 +1,15 @@
-"""Tests for lecture 9: the DVC stand-in, the real DVC files and the data validation suite."""
+"""Tests for lecture 9: real DVC on the churn pipeline, the DVC files and the data validation suites."""
 
 from __future__ import annotations
 
 import hashlib
 import importlib.util
+import json
+import os
 import re
 import runpy
 import shutil
+import subprocess
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -38,101 +41,7 @@ def _load(name: str) -> ModuleType:
     return sys.modules[key]
 
 
-dvc = _load("mini_dvc")
 val = _load("churn_validation")
-
-
-# ----------------------------------------------------------------------------- mini_dvc
-@pytest.fixture
-def project(tmp_path: Path) -> tuple[Path, Path]:
-    """A project folder holding a copy of the course data."""
-    data = tmp_path / "project" / "data" / "train.csv"
-    data.parent.mkdir(parents=True)
-    shutil.copyfile(DATA, data)
-    return tmp_path / "project", data
-
-
-def test_add_writes_a_dvc_style_pointer_and_caches_by_content(project: tuple[Path, Path]) -> None:
-    root, data = project
-    store = dvc.MiniDVC(root)
-    pointer = store.add(data)
-    md5 = hashlib.md5(DATA.read_bytes()).hexdigest()
-    assert pointer.name == "train.csv.dvc"
-    assert yaml.safe_load(pointer.read_text()) == {
-        "outs": [{"md5": md5, "size": DATA.stat().st_size, "hash": "md5", "path": "train.csv"}]
-    }
-    obj = root / ".minidvc" / "cache" / "files" / "md5" / md5[:2] / md5[2:]
-    assert obj.read_bytes() == DATA.read_bytes()
-    assert "/train.csv" in (data.parent / ".gitignore").read_text().split()
-    twin = data.with_name("same_bytes.csv")
-    shutil.copyfile(DATA, twin)
-    store.add(twin)
-    assert store.objects() == [md5]  # identical content is stored once
-
-
-def test_status_detects_modification_and_checkout_restores(project: tuple[Path, Path]) -> None:
-    root, data = project
-    store = dvc.MiniDVC(root)
-    pointer = store.add(data)
-    assert store.status(pointer) == "unchanged"
-    with data.open("a") as fh:
-        fh.write("9999,No,0,0,0,0,1,1,No,DSL,No,No,No,No,No,No,One year,0,Mailed check,20.0,20.0\n")
-    assert store.status(pointer) == "modified"
-    store.checkout(pointer)
-    assert store.status(pointer) == "unchanged"
-    assert data.read_bytes() == DATA.read_bytes()
-    data.unlink()
-    assert store.status(pointer) == "missing"
-
-
-def test_old_versions_can_be_checked_out(project: tuple[Path, Path]) -> None:
-    root, data = project
-    store = dvc.MiniDVC(root)
-    pointer = store.add(data)
-    v1 = pointer.read_text()
-    data.write_text("".join(DATA.read_text().splitlines(keepends=True)[:101]))
-    store.add(data)
-    assert len(store.objects()) == 2
-    assert len(data.read_text().splitlines()) == 101
-    pointer.write_text(v1)
-    store.checkout(pointer)
-    assert data.read_bytes() == DATA.read_bytes()
-
-
-def test_corrupted_cache_object_is_refused(project: tuple[Path, Path]) -> None:
-    root, data = project
-    store = dvc.MiniDVC(root)
-    pointer = store.add(data)
-    (obj,) = [p for p in (root / ".minidvc").rglob("*") if p.is_file()]
-    obj.chmod(0o644)
-    obj.write_bytes(b"tampered")
-    with pytest.raises(ValueError, match="corrupted"):
-        store.checkout(pointer)
-
-
-def test_push_and_pull_through_a_remote(project: tuple[Path, Path], tmp_path: Path) -> None:
-    root, data = project
-    remote = tmp_path / "remote"
-    store = dvc.MiniDVC(root)
-    pointer = store.add(data)
-    assert store.push(remote) == 1
-    assert store.push(remote) == 0  # only missing objects travel
-    shutil.rmtree(root / ".minidvc")
-    data.unlink()
-    with pytest.raises(FileNotFoundError):
-        store.checkout(pointer)
-    store.pull(pointer, remote)
-    assert data.read_bytes() == DATA.read_bytes()
-
-
-def test_mini_dvc_demo(capsys: pytest.CaptureFixture[str]) -> None:
-    runpy.run_path(str(EXAMPLES / "mini_dvc.py"), run_name="__main__")
-    out = capsys.readouterr().out
-    assert "after editing the file, status: modified" in out
-    assert "checkout v1 -> 5607 rows, identical: True" in out
-    assert "adding an identical copy under another name -> objects: 2" in out
-    assert "push to remote: sent 2 objects; again: 0" in out
-    assert "after deleting cache + file and pulling, status: unchanged" in out
 
 
 # ----------------------------------------------------------------------------- DVC files
@@ -300,3 +209,117 @@ def test_validation_demo(capsys: pytest.CaptureFixture[str]) -> None:
     assert re.search(r"duplicated customer\s+-> \['unique_ids'\]", out)
     assert re.search(r"column dropped\s+-> \['columns'\]", out)
     assert "ingestion decisions: {'random': 'accept', 'priced up': 'review'}" in out
+
+
+# ----------------------------------------------------------------------------- pandera
+def _schema() -> ModuleType:
+    key = "lecture09_churn_schema"
+    if key not in sys.modules:
+        spec = importlib.util.spec_from_file_location(key, EXAMPLES / "src" / "churn_schema.py")
+        assert spec is not None and spec.loader is not None
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[key] = module
+        spec.loader.exec_module(module)
+    return sys.modules[key]
+
+
+def test_pandera_schema_accepts_the_real_data(df: pd.DataFrame) -> None:
+    assert _schema().failed_expectations(df) == set()
+
+
+@pytest.mark.parametrize("name", sorted(CORRUPTIONS))
+def test_pandera_schema_catches_every_corruption(df: pd.DataFrame, name: str) -> None:
+    """The real tool catches what the hand-written suite catches (sometimes a little more: a
+    dataframe-wide check that cannot compute on a broken column reports itself too)."""
+    corrupt, expected = CORRUPTIONS[name]
+    assert expected <= _schema().failed_expectations(corrupt(df.copy()))
+
+
+# ----------------------------------------------------------------------------- real DVC
+def _git(root: Path, *args: str) -> str:
+    done = subprocess.run(
+        ["git", "-c", "user.name=Course", "-c", "user.email=course@example.org", *args],
+        cwd=root,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    return done.stdout
+
+
+def _names(stages: list) -> set[str]:
+    return {stage.addressing for stage in stages}
+
+
+@pytest.mark.filterwarnings("ignore::DeprecationWarning")  # inside DVC's own dependencies
+def test_dvc_versions_the_data_and_reproduces_the_pipeline(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, require_tool
+) -> None:
+    """dvc add, a local remote, dvc repro (and its cache), dvc diff after a data change."""
+    require_tool("git")
+    from dvc.repo import Repo
+
+    root, remote = tmp_path / "project", tmp_path / "remote"
+    (root / "data").mkdir(parents=True)
+    shutil.copyfile(DATA, root / "data" / "train.csv")
+    for name in ("dvc.yaml", "params.yaml"):
+        shutil.copyfile(EXAMPLES / name, root / name)
+    shutil.copytree(EXAMPLES / "src", root / "src", ignore=shutil.ignore_patterns("__pycache__"))
+    monkeypatch.chdir(root)
+    # stage commands call `python`: make it the course environment's interpreter
+    monkeypatch.setenv("PATH", f"{Path(sys.executable).parent}:{os.environ['PATH']}")
+    monkeypatch.setenv("DVC_NO_ANALYTICS", "1")
+    _git(root, "init", "-q")
+    repo = Repo.init(str(root))
+    with repo.config.edit() as config:
+        config["core"]["remote"] = "local"
+        config["remote"]["local"] = {"url": str(remote)}
+
+    repo.add("data/train.csv")
+    pointer = (root / "data" / "train.csv.dvc").read_text()
+    assert pointer == (EXAMPLES / "train.csv.dvc").read_text()  # the committed pointer is real
+    assert "/train.csv" in (root / "data" / ".gitignore").read_text().split()
+    # content addressing, DVC 3 layout: the object's path is its md5, split after two characters
+    md5 = hashlib.md5(DATA.read_bytes()).hexdigest()
+    cache = root / ".dvc" / "cache" / "files" / "md5"
+    assert (cache / md5[:2] / md5[2:]).read_bytes() == DATA.read_bytes()
+    shutil.copyfile(DATA, root / "data" / "same_bytes.csv")
+    repo.add("data/same_bytes.csv")
+    assert [p for p in cache.rglob("*") if p.is_file()] == [
+        cache / md5[:2] / md5[2:]
+    ]  # stored once
+
+    ran = repo.reproduce()
+    assert _names(ran) == {"validate", "split", "train", "evaluate"}
+    lock = yaml.safe_load((root / "dvc.lock").read_text())
+    assert lock["stages"]["train"]["params"]["params.yaml"] == {"train.C": 1.0, "train.seed": 42}
+    metrics = json.loads((root / "metrics.json").read_text())
+    assert 0.80 <= metrics["roc_auc"] <= 0.90
+    assert repo.push() == 4  # the data (one object for both copies), the split, the model
+    _git(root, "add", "-A")
+    _git(root, "commit", "-qm", "data v1 and the pipeline")
+
+    assert _names(repo.reproduce()) == set()  # nothing changed: every stage is skipped
+    params = yaml.safe_load((root / "params.yaml").read_text())
+    params["train"]["C"] = 0.1
+    (root / "params.yaml").write_text(yaml.safe_dump(params))
+    assert _names(repo.reproduce()) == {"train", "evaluate"}
+    _git(root, "add", "-A")
+    _git(root, "commit", "-qm", "C=0.1")
+
+    # New data: drop the last 500 customers, version it, compare with the commit.
+    lines = DATA.read_text().splitlines(keepends=True)
+    (root / "data" / "train.csv").write_text("".join(lines[:-500]))
+    repo.add("data/train.csv")
+    diff = repo.diff()
+    assert [entry["path"] for entry in diff["modified"]] == ["data/train.csv"]
+    # `dvc status`: the stages that read the data are out of date (the rest follow once they run)
+    assert set(repo.status()) == {"validate", "split"}
+
+    # Back to the committed version: restore the pointer with git, the bytes with dvc.
+    _git(root, "checkout", "--", "data/train.csv.dvc")
+    shutil.rmtree(root / ".dvc" / "cache")
+    (root / "data" / "train.csv").unlink()
+    Repo(str(root)).pull(targets=["data/train.csv"])  # a fresh clone's view: cache empty
+    assert (root / "data" / "train.csv").read_bytes() == DATA.read_bytes()

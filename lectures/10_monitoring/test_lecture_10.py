@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
+import io
 import json
 import math
 import re
@@ -11,12 +12,17 @@ import sys
 from pathlib import Path
 from types import ModuleType
 
+import httpx
 import pytest
 import yaml
 
 HERE = Path(__file__).resolve().parent
 EXAMPLES = HERE / "examples"
 MONITORING = EXAMPLES / "monitoring"
+if str(HERE) not in sys.path:
+    sys.path.insert(0, str(HERE))  # the reusable promtool/Prometheus helper next to this file
+import prometheus_harness as harness  # noqa: E402
+
 YAMLLINT_CONFIG = "{extends: default, rules: {line-length: {max: 100}, document-start: disable}}"
 
 
@@ -263,11 +269,21 @@ def exported_series(report) -> tuple[set[str], set[str]]:
     return names, labels
 
 
+def target_labels() -> set[str]:
+    """Labels Prometheus attaches to every series of the churn-api target."""
+    job = next(
+        j for j in yaml_file("prometheus.yml")["scrape_configs"] if j["job_name"] == "churn-api"
+    )
+    static = {key for config in job["static_configs"] for key in config.get("labels", {})}
+    return static | {"job", "instance"}
+
+
 def test_promql_refers_only_to_exported_metrics_and_labels(report) -> None:
     names, labels = exported_series(report)
+    labels |= target_labels()
     recorded = {r["record"] for r in all_rules() if "record" in r}
     synthetic = {"up"}  # written by Prometheus itself for every target
-    functions = {"sum", "rate", "increase", "histogram_quantile", "abs", "max", "by", "le"}
+    functions = {"sum", "rate", "increase", "histogram_quantile", "abs", "max", "absent"}
     used_metrics: set[str] = set()
     for expr in promql_expressions():
         bare = re.sub(r'"[^"]*"', '""', expr)  # drop string literals
@@ -285,7 +301,7 @@ def test_promql_refers_only_to_exported_metrics_and_labels(report) -> None:
                 assert label in labels | {"le"}, f"label {label} not on any series ({expr})"
         for matcher_block in re.findall(r"\{([^}]*)\}", expr):
             for label in re.findall(r"(\w+)\s*(?:=~|!~|!=|=)", matcher_block):
-                assert label in labels | {"job", "instance"}, f"unknown label {label} ({expr})"
+                assert label in labels, f"unknown label {label} ({expr})"
         assert not set(re.findall(r"\b[a-z_]+\(", bare)) - {f + "(" for f in functions}
     # the dashboard and rules cover the four golden signals' metrics
     assert {
@@ -332,6 +348,31 @@ def test_grafana_provisioning_and_compose_files() -> None:
                 assert (MONITORING / source).exists(), source
 
 
+# The oldest major version of each image the course accepts (a major behind is a finding).
+CURRENT_MAJORS = {
+    "prom/prometheus": 3,
+    "prom/alertmanager": 0,
+    "victoriametrics/victoria-metrics": 1,
+    "grafana/grafana": 12,
+}
+
+
+def test_compose_follows_lecture_6_rules() -> None:
+    """Error 9: pinned images (no `latest`), ports bound to 127.0.0.1, current major versions."""
+    services = yaml_file("docker-compose.yml")["services"]
+    for name, svc in services.items():
+        repository, _, tag = svc["image"].rpartition(":")
+        assert repository and re.fullmatch(r"v?\d+\.\d+\.\d+", tag), f"{name}: {svc['image']}"
+        if repository in CURRENT_MAJORS:
+            assert int(tag.lstrip("v").split(".")[0]) >= CURRENT_MAJORS[repository], svc["image"]
+        for port in svc.get("ports", []):
+            assert str(port).startswith("127.0.0.1:"), f"{name} publishes {port} on all interfaces"
+    assert set(CURRENT_MAJORS) <= {s["image"].rpartition(":")[0] for s in services.values()}
+    # the API image is lecture 6's, under the tag lecture 6 builds
+    dockerfile = (HERE.parent / "06_containers_and_orchestration/examples/Dockerfile").read_text()
+    assert services["churn-api"]["image"] in dockerfile
+
+
 def test_compose_file_matches_compose_spec() -> None:
     exe = Path(sys.executable).parent / "check-jsonschema"
     if not exe.exists():
@@ -353,7 +394,193 @@ def test_compose_file_matches_compose_spec() -> None:
 def test_promtool_accepts_config_and_rules(require_tool) -> None:
     promtool = require_tool("promtool")  # Debian package "prometheus"; .ci/run installs it
     for args in (["check", "rules", "rules.yml"], ["check", "config", "prometheus.yml"]):
-        result = subprocess.run(
-            [promtool, *args], cwd=MONITORING, capture_output=True, text=True, timeout=60
-        )
+        result = harness.promtool(promtool, *args, cwd=MONITORING)
         assert result.returncode == 0, result.stdout + result.stderr
+
+
+# ------------------------------------------------------------------ alert unit tests (promtool)
+def rule_tests() -> list[dict]:
+    return yaml_file("rules_test.yml")["tests"]
+
+
+def test_promtool_unit_tests_pass(require_tool) -> None:
+    promtool = require_tool("promtool")
+    result = harness.promtool(promtool, "test", "rules", "rules_test.yml", cwd=MONITORING)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "SUCCESS" in result.stdout
+
+
+def test_every_alert_has_a_firing_and_a_quiet_unit_test() -> None:
+    firing: set[str] = set()
+    quiet: set[str] = set()
+    for test in rule_tests():
+        for case in test.get("alert_rule_test", []):
+            (firing if case["exp_alerts"] else quiet).add(case["alertname"])
+    alerts = {r["alert"] for r in all_rules() if "alert" in r}
+    assert firing == alerts
+    assert quiet == alerts
+
+
+def test_no_traffic_alert_fires_when_the_series_is_absent() -> None:
+    """Error 3: the unit test feeds no /predict series at all and expects the alert to fire."""
+    (test,) = [t for t in rule_tests() if "absent" in t["name"]]
+    series = " ".join(s["series"] for s in test["input_series"])
+    assert 'route="/predict"' not in series
+    (case,) = [
+        c
+        for c in test["alert_rule_test"]
+        if c["alertname"] == "ChurnApiNoTraffic" and c["exp_alerts"]
+    ]
+    assert case["exp_alerts"][0]["exp_labels"]["service"] == "churn-api"
+    (rule,) = [r for r in all_rules() if r.get("alert") == "ChurnApiNoTraffic"]
+    assert "absent(" in rule["expr"] or "vector(0)" in rule["expr"]
+
+
+AGGREGATION = re.compile(
+    r"\b(sum|avg|min|max|count|topk|bottomk|quantile)\s*(?:(by|without)\s*\(([^)]*)\))?\s*\("
+)
+
+
+def test_aggregations_keep_the_service_label() -> None:
+    """Error 2: an aggregation that drops `service` makes `equal: [service]` inhibition impossible."""
+    for rule in all_rules():
+        for op, kind, labels in AGGREGATION.findall(rule["expr"]):
+            name = rule.get("record") or rule.get("alert")
+            assert kind == "by", f"{name}: {op}() without `by` drops every label"
+            assert "service" in {x.strip() for x in labels.split(",")}, (
+                f"{name}: {op} by ({labels})"
+            )
+
+
+def test_alertmanager_config_is_structurally_valid() -> None:
+    config = harness.load_alertmanager_config(MONITORING / "alertmanager.yml")
+    assert harness.check_alertmanager_config(config) == []
+    broken = json.loads(json.dumps(config))
+    broken["route"]["routes"][0]["receiver"] = "nobody"
+    broken["inhibit_rules"][0]["equal"] = []
+    broken["inhibit_rules"][0]["source_matchers"] = ["alertname=ChurnApiDown"]  # unquoted
+    problems = harness.check_alertmanager_config(broken)
+    assert len(problems) == 3, problems
+
+
+def _firing_alerts(test_name: str, eval_time: str) -> list[dict[str, str]]:
+    """The alerts (alertname + labels) a promtool unit test expects at one evaluation time."""
+    (test,) = [t for t in rule_tests() if t["name"] == test_name]
+    alerts = []
+    for case in test["alert_rule_test"]:
+        if case["eval_time"] == eval_time:
+            for alert in case["exp_alerts"]:
+                alerts.append({"alertname": case["alertname"], **alert["exp_labels"]})
+    return alerts
+
+
+def test_down_inhibits_the_error_alert_of_the_same_service(require_tool) -> None:
+    """Error 2, end to end: promtool proves the labels each alert carries (the unit test passes),
+    and Alertmanager's inhibition rule, applied to exactly those labels, mutes the error alert."""
+    test_promtool_unit_tests_pass(require_tool)
+    alerts = _firing_alerts("down and failing, labels flow to both alerts", "10m")
+    assert [a["alertname"] for a in alerts] == ["ChurnApiDown", "ChurnApiHighErrorRate"]
+    rules = yaml_file("alertmanager.yml")["inhibit_rules"]
+    assert harness.inhibited(alerts, rules) == [False, True]
+    # a different service going down does not silence this one
+    other = [{**alerts[0], "service": "billing-api"}, alerts[1]]
+    assert harness.inhibited(other, rules) == [False, False]
+    # and without the label on the target (the old recording rules) nothing is inhibited
+    stripped = [alerts[0], {k: v for k, v in alerts[1].items() if k != "service"}]
+    assert harness.inhibited(stripped, rules) == [False, False]
+
+
+def test_prediction_shift_compares_like_with_like(service: ModuleType) -> None:
+    """Error 1: the alert's reference value must be the training value of the same quantity."""
+    from monitored_model import FEATURES, build_pipeline
+
+    df = service.load_data()
+    labels = (df["churn"] == "Yes").astype(int)
+    proba = build_pipeline().fit(df[FEATURES], labels).predict_proba(df[FEATURES])[:, 1]
+    training = {
+        "mean_probability": float(proba.mean()),
+        "flag_share": float((proba >= service.THRESHOLD).mean()),
+    }
+    assert abs(training["mean_probability"] - labels.mean()) < 0.005  # calibrated on average
+    assert training["flag_share"] < labels.mean() - 0.03  # flags fewer than really churn
+
+    (alert,) = [r for r in all_rules() if r.get("alert") == "ChurnApiPredictionShift"]
+    records = {r["record"]: r["expr"] for r in all_rules() if "record" in r}
+    (series,) = [name for name in records if name in alert["expr"]]
+    reference = float(re.search(r"-\s*(0\.\d+)\s*\)", alert["expr"]).group(1))
+    if "churn_probability_sum" in records[series]:
+        compared = "mean_probability"
+    else:
+        assert 'outcome="churn"' in records[series], records[series]
+        compared = "flag_share"
+    assert reference == pytest.approx(training[compared], abs=0.01), (compared, training)
+
+
+# ------------------------------------------------------------------ a real Prometheus
+def _scrape_config(port: int, rules_path: Path) -> str:
+    """The lecture's prometheus.yml, pointed at the example service on 127.0.0.1, scraping every
+    second, evaluating rules every second, without Alertmanager or remote storage."""
+    config = yaml_file("prometheus.yml")
+    job = next(j for j in config["scrape_configs"] if j["job_name"] == "churn-api")
+    job["scrape_interval"] = "1s"
+    job["scrape_timeout"] = "1s"
+    job["static_configs"][0]["targets"] = [f"127.0.0.1:{port}"]
+    fast = {
+        "global": {"scrape_interval": "1s", "evaluation_interval": "1s"},
+        "rule_files": [str(rules_path)],
+        "scrape_configs": [job],
+    }
+    return yaml.safe_dump(fast, sort_keys=False)
+
+
+def test_real_prometheus_scrapes_the_service_and_evaluates_the_rules(
+    require_tool, service: ModuleType, tmp_path: Path
+) -> None:
+    binary = require_tool("prometheus")
+    rules = yaml_file("rules.yml")
+    for group in rules["groups"]:
+        group.pop("interval", None)  # follow the 1 s evaluation interval of this test
+    rules_path = tmp_path / "rules.yml"
+    rules_path.write_text(yaml.safe_dump(rules, sort_keys=False))
+
+    df = service.load_data()
+    model, _ = service.train_model(df)
+    app = service.create_app(model, service.build_metrics(), service.make_logger(io.StringIO()))
+    with service.BackgroundServer(app) as api, httpx.Client(base_url=api.base_url) as client:
+        config = _scrape_config(api.port, rules_path)
+        with harness.PrometheusServer(binary, config, tmp_path / "prom") as prom:
+            up = prom.wait_for(lambda: prom.query('up{job="churn-api"} == 1'))
+            assert up[0]["metric"]["service"] == "churn-api"
+
+            def no_traffic_alert() -> list[dict]:
+                return [a for a in prom.alerts() if a["labels"]["alertname"] == "ChurnApiNoTraffic"]
+
+            # Nobody has called /predict: the series does not exist, and absent() notices.
+            (pending,) = prom.wait_for(no_traffic_alert)
+            assert pending["state"] == "pending"
+            assert pending["labels"]["service"] == "churn-api"
+
+            # A counter's first sample is not an increase: let Prometheus see the new series,
+            # then send the rest, so rate() has something to measure.
+            first, *rest = service.customer_payloads(df, 20)
+            assert client.post("/predict", json=first).status_code == 200
+            prom.wait_for(lambda: prom.query('churn_api_requests_total{route="/predict"}'))
+            for body in rest:
+                assert client.post("/predict", json=body).status_code == 200
+            rate = prom.wait_for(
+                lambda: prom.query('service_route:churn_api_requests:rate5m{route="/predict"} > 0')
+            )
+            assert rate[0]["metric"]["service"] == "churn-api"  # the label survived aggregation
+            total = prom.wait_for(
+                lambda: prom.query('sum(churn_api_requests_total{route="/predict"}) == 20')
+            )
+            assert float(total[0]["value"][1]) == 20
+            prom.wait_for(lambda: not no_traffic_alert())
+            mean = prom.wait_for(lambda: prom.query("service:churn_api_churn_probability:mean1h"))
+            assert 0 < float(mean[0]["value"][1]) < 1
+            assert mean[0]["metric"] == {
+                "__name__": "service:churn_api_churn_probability:mean1h",
+                "service": "churn-api",
+            }
+            (target,) = prom.targets()
+            assert target["health"] == "up", target["lastError"]

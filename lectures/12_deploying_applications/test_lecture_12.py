@@ -241,7 +241,18 @@ def all_tasks() -> list[dict]:
     return tasks
 
 
-TASK_KEYWORDS = {"name", "notify", "register", "retries", "delay", "until", "when", "become"}
+TASK_KEYWORDS = {
+    "name",
+    "notify",
+    "register",
+    "retries",
+    "delay",
+    "until",
+    "when",
+    "become",
+    "tags",
+    "failed_when",
+}
 
 
 def test_every_task_is_named_and_uses_one_fully_qualified_module() -> None:
@@ -276,6 +287,185 @@ def test_templates_exist_and_variables_are_defined() -> None:
             used.add(re.match(r"[a-zA-Z_]\w*", expression).group(0))
     assert used, "expected Jinja variables in the role"
     assert used <= known, f"undefined variables: {used - known}"
+
+
+def _play_order() -> list[dict]:
+    """Tasks in the order Ansible runs them: pre_tasks, the role's tasks, post_tasks."""
+    play = ansible_yaml("playbook.yml")[0]
+    return (
+        play.get("pre_tasks", [])
+        + ansible_yaml("roles/churn_api/tasks/main.yml")
+        + play.get("post_tasks", [])
+    )
+
+
+def _written_path(task: dict) -> str | None:
+    for module in ("ansible.builtin.file", "ansible.builtin.copy", "ansible.builtin.template"):
+        args = task.get(module)
+        if args and args.get("state") not in {"directory", "absent"}:
+            return args.get("dest") or args.get("path")
+    return None
+
+
+def test_no_task_writes_into_a_directory_the_play_creates_later() -> None:
+    """Error 5: the maintenance flag was touched in /etc/churn-api before the role created it."""
+    order = _play_order()
+    created = {
+        t["ansible.builtin.file"]["path"]: i
+        for i, t in enumerate(order)
+        if t.get("ansible.builtin.file", {}).get("state") == "directory"
+    }
+    for i, task in enumerate(order):
+        path = _written_path(task)
+        if path is None:
+            continue
+        parent = path.rsplit("/", 1)[0]
+        if parent in created:
+            assert created[parent] < i, f"{task['name']!r} writes into {parent} before it exists"
+
+
+def test_no_task_reports_a_change_on_every_run() -> None:
+    """`state: touch` updates the timestamps, so it reports `changed` every time it runs."""
+    for task in _play_order():
+        args = task.get("ansible.builtin.file", {})
+        if args.get("state") == "touch":
+            assert args.get("modification_time") == args.get("access_time") == "preserve", task
+        module = next(k for k in task if k.startswith("ansible.builtin."))
+        if module in {"ansible.builtin.command", "ansible.builtin.shell"}:
+            assert "changed_when" in task or "creates" in task[module], task["name"]
+
+
+def _wheel(directory: Path, version: str) -> Path:
+    """A minimal, dependency-free wheel of the service package (a stand-in for the CI artefact)."""
+    import base64
+    import hashlib
+    import zipfile
+
+    info = f"churn_api-{version}.dist-info"
+    files = {
+        "churn_api/__init__.py": f'__version__ = "{version}"\n',
+        f"{info}/METADATA": f"Metadata-Version: 2.1\nName: churn-api\nVersion: {version}\n",
+        f"{info}/WHEEL": "Wheel-Version: 1.0\nGenerator: lecture12\nRoot-Is-Purelib: true\n"
+        "Tag: py3-none-any\n",
+    }
+    path = directory / f"churn_api-{version}-py3-none-any.whl"
+    record = []
+    with zipfile.ZipFile(path, "w") as archive:
+        for name, text in files.items():
+            archive.writestr(name, text)
+            digest = hashlib.sha256(text.encode()).digest()
+            encoded = base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
+            record.append(f"{name},sha256={encoded},{len(text)}")
+        record.append(f"{info}/RECORD,,")
+        archive.writestr(f"{info}/RECORD", "\n".join(record) + "\n")
+    return path
+
+
+RECAP = re.compile(r"ok=(\d+)\s+changed=(\d+)\s+unreachable=(\d+)\s+failed=(\d+)")
+
+
+@pytest.fixture(scope="module")
+def ansible_runs(tmp_path_factory: pytest.TempPathFactory) -> dict:
+    """Run the real playbook twice against localhost, every path inside a scratch directory."""
+    playbook = Path(sys.executable).with_name("ansible-playbook")
+    if not playbook.exists():
+        pytest.skip("needs ansible-playbook (the `lectures` dependency group)")
+    tmp = tmp_path_factory.mktemp("ansible")
+    root = tmp / "root"
+    (root / "etc" / "systemd" / "system").mkdir(parents=True)
+    import grp
+    import os
+    import pwd
+
+    extra = {
+        "churn_api_owner": pwd.getpwuid(os.getuid()).pw_name,
+        "churn_api_group": grp.getgrgid(os.getgid()).gr_name,
+        "churn_api_home": str(root / "opt" / "churn-api"),
+        "churn_api_config_dir": str(root / "etc" / "churn-api"),
+        "churn_api_state_dir": str(root / "var" / "lib" / "churn-api"),
+        "churn_api_unit_dir": str(root / "etc" / "systemd" / "system"),
+        "churn_api_python": sys.executable,
+        "churn_api_wheel": str(_wheel(tmp, "1.0.0")),
+    }
+    (tmp / "vars.yml").write_text(yaml.safe_dump(extra))
+    inventory = {
+        "churn_api": {
+            "hosts": {
+                "localhost": {
+                    "ansible_connection": "local",
+                    "ansible_python_interpreter": sys.executable,
+                    "ansible_become": False,
+                }
+            }
+        }
+    }
+    (tmp / "inventory.yml").write_text(yaml.safe_dump(inventory))
+    env = {
+        **os.environ,
+        "ANSIBLE_LOCAL_TEMP": str(tmp / "ansible-tmp"),
+        "ANSIBLE_HOME": str(tmp / "ansible-home"),
+        "ANSIBLE_NOCOLOR": "1",
+        "ANSIBLE_PIPELINING": "1",
+        "ANSIBLE_GATHERING": "explicit",  # the role uses no facts; saves a few seconds per run
+        "ANSIBLE_RETRY_FILES_ENABLED": "0",
+    }
+    command = [
+        str(playbook),
+        "-i",
+        str(tmp / "inventory.yml"),
+        str(ANSIBLE / "playbook.yml"),
+        "--skip-tags",
+        "system",
+        "-e",
+        f"@{tmp / 'vars.yml'}",
+    ]
+    runs = []
+    for _ in range(2):
+        done = subprocess.run(
+            command, capture_output=True, text=True, timeout=300, env=env, check=False
+        )
+        runs.append(done)
+    return {"runs": runs, "root": root, "vars": extra}
+
+
+def _recap(run: subprocess.CompletedProcess[str]) -> dict[str, int]:
+    match = RECAP.search(run.stdout)
+    assert match, run.stdout[-2000:] + run.stderr[-2000:]
+    return dict(
+        zip(("ok", "changed", "unreachable", "failed"), map(int, match.groups()), strict=True)
+    )
+
+
+def test_playbook_applies_then_changes_nothing(ansible_runs: dict) -> None:
+    first, second = ansible_runs["runs"]
+    assert first.returncode == 0, first.stdout[-3000:] + first.stderr[-2000:]
+    assert _recap(first)["changed"] >= 6 and _recap(first)["failed"] == 0
+    assert second.returncode == 0, second.stdout[-3000:] + second.stderr[-2000:]
+    assert _recap(second)["changed"] == 0, second.stdout
+    assert "Take the host out of the load balancer" in second.stdout  # evaluated, skipped
+    assert "RUNNING HANDLER" not in second.stdout
+
+
+def test_playbook_leaves_the_expected_files(ansible_runs: dict) -> None:
+    root, extra = ansible_runs["root"], ansible_runs["vars"]
+    env_file = Path(extra["churn_api_config_dir"]) / "churn-api.env"
+    assert "DATABASE_URL=postgresql://churn@db.internal:5432/churn" in env_file.read_text()
+    assert oct(env_file.stat().st_mode & 0o777) == "0o640"
+    unit = (root / "etc" / "systemd" / "system" / "churn-api.service").read_text()
+    assert f"ExecStart={extra['churn_api_home']}/venv/bin/uvicorn" in unit
+    assert f"EnvironmentFile={env_file}" in unit
+    state = Path(extra["churn_api_state_dir"])
+    assert (state / "release").read_text() == "1.0.0\n"
+    assert not (state / "maintenance").exists()  # back in the load balancer
+    venv_python = Path(extra["churn_api_home"]) / "venv" / "bin" / "python"
+    installed = subprocess.run(
+        [str(venv_python), "-c", "import churn_api; print(churn_api.__version__)"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert installed.stdout.strip() == "1.0.0", installed.stderr
 
 
 # ------------------------------------------------------------------ Terraform

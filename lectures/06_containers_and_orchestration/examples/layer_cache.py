@@ -1,7 +1,7 @@
 """Why instruction order in a Dockerfile matters: a toy model of the image build cache.
 
-Stand-in, clearly labelled: there is no Docker engine on the course machines, so this script
-imitates the rule Docker's builder uses to reuse layers. Each instruction's cache key is a hash of
+Stand-in, clearly labelled: the machines that test the course repository have no Docker engine
+(your laptop may well have one), so this script imitates the rule Docker's builder uses to reuse layers. Each instruction's cache key is a hash of
 the previous key plus the instruction text, plus, for COPY, the contents of the files it copies.
 If a key is unchanged the layer is reused; once one key changes, every later key in that stage
 changes too.

@@ -20,7 +20,6 @@ from typing import Any, Literal
 from fastapi import FastAPI
 from pydantic import BaseModel, ConfigDict, Field
 
-THRESHOLD_ENV = "CHURN_THRESHOLD"
 MODEL_VERSION = "0.7.0"
 
 
@@ -37,6 +36,8 @@ def _sibling(name: str) -> ModuleType:
 
 
 churn_checks = _sibling("churn_checks")
+churn_rules = _sibling("churn_rules")
+THRESHOLD_ENV = churn_rules.THRESHOLD_ENV
 
 YesNoInternet = Literal["No", "No internet service", "Yes"]
 
@@ -88,7 +89,7 @@ def create_app(model: Any, model_version: str = MODEL_VERSION) -> FastAPI:
     The decision threshold is read from ``CHURN_THRESHOLD`` (default 0.5) when the app is
     created, so tests can change it with ``monkeypatch.setenv``.
     """
-    threshold = float(os.environ.get(THRESHOLD_ENV, "0.5"))
+    threshold = churn_rules.threshold_from_env(os.environ)
     app = FastAPI(title="churn-service (lecture 7)", version=model_version)
 
     @app.get("/health")
@@ -101,7 +102,7 @@ def create_app(model: Any, model_version: str = MODEL_VERSION) -> FastAPI:
         probability = float(churn_checks.predict_proba(model, [payload])[0])
         return Prediction(
             customer_id=customer.customer_id,
-            churn=probability >= threshold,
+            churn=churn_rules.is_churner(probability, threshold),
             churn_probability=probability,
             model_version=model_version,
         )

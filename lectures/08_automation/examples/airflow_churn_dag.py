@@ -1,8 +1,11 @@
 """The churn training pipeline as a real Apache Airflow DAG (Airflow 3 TaskFlow API).
 
-NOT EXECUTED in this course environment: Airflow is not installed here. The lecture's test
-parses this file with ``ast`` and checks that its tasks and dependencies match the
-stand-in pipeline in ``churn_pipeline.py``. To use it, put this file and
+NOT EXECUTED by the course's tests: Airflow pins its own web stack, and no Airflow release runs
+next to the course's libraries (3.2 fails inside its execution API with the course's FastAPI and
+pydantic, 3.1 needs FastAPI < 0.118, 2.x needs SQLAlchemy 1.4). Install it with the Airflow
+project's constraint files in an environment of its own. The lecture's test parses this file with
+``ast`` and checks that its tasks and dependencies match the pipeline in ``churn_pipeline.py``,
+and ``dagster_churn_job.py`` runs the same DAG for real. To use it, put this file and
 ``churn_pipeline.py``/``mini_dag.py`` in your Airflow ``dags/`` folder. On Airflow 2.x import
 ``dag``, ``task`` and ``get_current_context`` from ``airflow.decorators`` and
 ``airflow.operators.python`` instead of ``airflow.sdk``.

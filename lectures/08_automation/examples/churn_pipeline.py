@@ -208,10 +208,56 @@ def experiment_record(workdir: Path, params: Mapping[str, Any]) -> dict[str, Any
     }
 
 
+def track_in_mlflow(
+    uri: str, inputs: Mapping[str, Path], metrics: Mapping[str, Any], passed: bool
+) -> str | None:
+    """Record the run in MLflow (params, metrics, the model file) and, if the gate passed,
+    register it as a new version of ``churn`` and point the ``champion`` alias at it.
+
+    Returns the new model version, or None when the gate failed. Imported lazily: MLflow is only
+    needed when a tracking URI is given (``--mlflow-uri sqlite:///mlflow.db``).
+    """
+    import mlflow
+    from mlflow import MlflowClient
+
+    mlflow.set_tracking_uri(uri)
+    mlflow.set_registry_uri(uri)
+    if mlflow.get_experiment_by_name("churn-training") is None:
+        # Keep the artefacts next to a SQLite store instead of MLflow's default ./mlruns.
+        store = Path(uri.removeprefix("sqlite:///"))
+        location = (
+            (store.parent / "mlartifacts").resolve().as_uri()
+            if uri.startswith("sqlite:///")
+            else None
+        )
+        mlflow.create_experiment("churn-training", artifact_location=location)
+    mlflow.set_experiment("churn-training")
+    params = json.loads((inputs["train"] / "params.json").read_text())
+    source = json.loads((inputs["train"].parent / "extract" / "source.json").read_text())
+    with mlflow.start_run() as run:
+        mlflow.log_params(params)
+        mlflow.log_metrics({k: float(v) for k, v in metrics.items()})
+        mlflow.set_tags({"data_md5": source["md5"], "gate": "passed" if passed else "failed"})
+        mlflow.log_artifact(str(inputs["train"] / "model.pkl"), artifact_path="model")
+    if not passed:
+        return None
+    client = MlflowClient()
+    if not client.search_registered_models(filter_string="name = 'churn'"):
+        client.create_registered_model("churn")
+    version = client.create_model_version(
+        "churn", f"runs:/{run.info.run_id}/model", run_id=run.info.run_id
+    )
+    client.set_registered_model_alias("churn", "champion", version.version)
+    return str(version.version)
+
+
 def register(inputs: Mapping[str, Path], out: Path, params: Mapping[str, Any]) -> None:
     """Quality gate + model registry: store a new version only for a new, good model."""
     metrics = json.loads((inputs["evaluate"] / "metrics.json").read_text())
-    if metrics["roc_auc"] < params["floor"]:
+    passed = metrics["roc_auc"] >= params["floor"]
+    if params.get("mlflow_uri"):
+        track_in_mlflow(params["mlflow_uri"], inputs, metrics, passed)
+    if not passed:
         raise mini_dag.NonRetryableError(
             f"quality gate: roc_auc {metrics['roc_auc']} < floor {params['floor']}"
         )
@@ -244,6 +290,7 @@ def build_dag(
     source: Path = DATA_PATH,
     fail_first_attempts: int = 0,
     floor: float = ROC_AUC_FLOOR,
+    mlflow_uri: str | None = None,
 ) -> Any:
     """Wire the steps into a ``mini_dag.DAG`` (retries only where failures are transient).
 
@@ -277,10 +324,30 @@ def build_dag(
                 "register",
                 register,
                 upstream=("train", "evaluate"),
-                params={"registry": str(registry), "floor": floor},
+                params={"registry": str(registry), "floor": floor, "mlflow_uri": mlflow_uri},
             ),
         ],
     )
+
+
+def export_onnx(model_path: Path, out: Path) -> Path:
+    """Convert a trained pipeline (``model.pkl``) to ONNX, the format the service image serves.
+
+    Each feature is its own graph input (numbers as float32, categories as strings), as in
+    lecture 4; ``row_id`` and ``churn`` are not features, so the ONNX model never sees them.
+    """
+    from skl2onnx import convert_sklearn
+    from skl2onnx.common.data_types import FloatTensorType, StringTensorType
+
+    model = pickle.loads(model_path.read_bytes())
+    inputs = [(c, FloatTensorType([None, 1])) for c in NUMERIC]
+    inputs += [(c, StringTensorType([None, 1])) for c in CATEGORICAL]
+    onnx_model = convert_sklearn(
+        model, initial_types=inputs, options={id(model): {"zipmap": False}}, target_opset=17
+    )
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_bytes(onnx_model.SerializeToString())
+    return out
 
 
 def sha256_of(path: Path) -> str:
@@ -340,17 +407,28 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=42)
     parser.add_argument("--C", dest="c", type=float, default=1.0)
     parser.add_argument("--source", type=Path, default=DATA_PATH)
+    parser.add_argument("--mlflow-uri", help="also track the run in MLflow, e.g. sqlite:///x.db")
+    parser.add_argument(
+        "--export-onnx", type=Path, help="after a successful run, write the model here as ONNX"
+    )
     args = parser.parse_args(argv)
     if args.workdir is None:
         demo()
         return 0
     registry = args.registry or args.workdir / "registry"
-    results = build_dag(registry, args.seed, args.c, args.source).run(args.workdir)
+    dag = build_dag(registry, args.seed, args.c, args.source, mlflow_uri=args.mlflow_uri)
+    results = dag.run(args.workdir)
     failed = [name for name, r in results.items() if r.status in ("failed", "upstream_failed")]
     metrics_path = args.workdir / "evaluate" / "metrics.json"
     if metrics_path.exists():
         print(metrics_path.read_text(), end="")
-    return 1 if failed else 0
+    if failed:
+        return 1
+    if args.export_onnx:
+        registered = json.loads((args.workdir / "register" / "registered.json").read_text())
+        model = registry / "churn" / registered["version"] / "model.pkl"
+        print(f"exported {export_onnx(model, args.export_onnx)} from {registered['version']}")
+    return 0
 
 
 if __name__ == "__main__":

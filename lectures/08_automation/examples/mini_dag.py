@@ -1,4 +1,5 @@
-"""A tiny DAG runner in the standard library: a teaching STAND-IN for Airflow, not a replacement.
+"""A tiny DAG runner in the standard library: a teaching STAND-IN for an orchestrator (Airflow,
+Dagster), not a replacement.
 
 It implements the three ideas an orchestrator is built on:
 

@@ -13,7 +13,15 @@ from app.dependencies import ModelDep
 from app.model import ChurnModel
 from app.schemas import BatchRequest, BatchResponse, Customer, ErrorMessage, Prediction
 
-router = APIRouter(tags=["predict"])
+# Besides 200 and 422, which FastAPI documents by itself: the two answers FastAPI gives before
+# validation starts, for bodies it cannot parse at all and for bodies above the size limit.
+router = APIRouter(
+    tags=["predict"],
+    responses={
+        400: {"model": ErrorMessage, "description": "the body is not JSON FastAPI can parse"},
+        413: {"model": ErrorMessage, "description": "the request body is too large"},
+    },
+)
 
 
 def score(model: ChurnModel, customer: Customer) -> Prediction:
@@ -34,9 +42,7 @@ async def predict(customer: Customer, model: ModelDep) -> Prediction:
 
 
 @router.post(
-    "/predict/batch",
-    summary="Predict churn for up to 1000 customers, results in request order",
-    responses={413: {"model": ErrorMessage, "description": "request body too large"}},
+    "/predict/batch", summary="Predict churn for up to 1000 customers, results in request order"
 )
 async def predict_batch(batch: BatchRequest, model: ModelDep) -> BatchResponse:
     """One prediction per customer, in request order. More than 1000 customers is a 422."""

@@ -15,8 +15,9 @@ by side in one application:
 
 Both give the same predictions and the same 422 body for invalid customers (the tests check it).
 What the fast path gives up is the subject of the lecture's "Measured: the cost of the framework"
-section: the request schema in the OpenAPI document (`openapi_extra` puts it back by hand), the
-content-type check, FastAPI's error location for malformed JSON, and the response validation.
+section: the request schema in the OpenAPI document (`openapi_extra` puts it back by hand) and its
+documented 422, the content-type check, FastAPI's error location for malformed JSON, and the
+response validation.
 
 Run: uv run python lectures/04_services_in_python/examples/fast_path.py
 Serve (as benchmarks/hw1_serving.py does):

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import importlib.util
+import json
+import re
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 from types import ModuleType
 
 import pytest
+from fastapi.testclient import TestClient
 
 EXAMPLES = Path(__file__).parent / "examples"
 
@@ -81,6 +85,106 @@ def test_fastapi_schema_rejects_unknown_fields() -> None:
     module.Customer.model_validate(body)
     with pytest.raises(ValueError):
         module.Customer.model_validate(dict(body, surprise=1))
+
+
+@pytest.fixture(scope="module")
+def fast_path_client() -> Iterator[TestClient]:
+    """The fast-path example's app, its scorer trained once for the module."""
+    with TestClient(load("fast_path").create_app(), raise_server_exceptions=False) as client:
+        yield client
+
+
+def _post(client: TestClient, path: str, body: bytes, content_type: str = "application/json"):
+    return client.post(path, content=body, headers={"content-type": content_type})
+
+
+def test_fast_path_gives_the_same_answers(fast_path_client: TestClient) -> None:
+    module = load("fast_path")
+    bodies = module.example_bodies(5)
+    anonymous = json.loads(bodies[0])
+    del anonymous["customer_id"]
+    new_customer = dict(anonymous, tenure=0, total_charges=None)
+    bodies += [json.dumps(anonymous).encode(), json.dumps(new_customer).encode()]
+    scorer = fast_path_client.app.state.scorer
+    for body in bodies:
+        idiomatic = _post(fast_path_client, "/predict", body)
+        fast = _post(fast_path_client, "/predict/fast", body)
+        assert idiomatic.status_code == fast.status_code == 200
+        assert fast.json() == idiomatic.json()
+        expected = scorer.predict_proba(json.loads(body))
+        assert fast.json()["churn_probability"] == pytest.approx(expected, abs=1e-12)
+        assert fast.json()["customer_id"] == json.loads(body).get("customer_id")
+
+
+INVALID_BODIES = {
+    "missing field": lambda c: c.pop("tenure"),
+    "string for an integer": lambda c: c.update(tenure="12"),
+    "boolean for a flag": lambda c: c.update(female=True),
+    "fractional integer": lambda c: c.update(tenure=12.5),
+    "out of range": lambda c: c.update(monthly_charges=1500.0),
+    "bad enum value": lambda c: c.update(contract="Three year"),
+    "null customer_id": lambda c: c.update(customer_id=None),
+    "unknown field": lambda c: c.update(gender="F"),
+    "everything missing": lambda c: c.clear(),
+}
+
+
+@pytest.mark.parametrize("case", sorted(INVALID_BODIES))
+def test_fast_path_gives_the_same_422(fast_path_client: TestClient, case: str) -> None:
+    customer = json.loads(load("fast_path").example_bodies(1)[0])
+    INVALID_BODIES[case](customer)
+    body = json.dumps(customer).encode()
+    idiomatic = _post(fast_path_client, "/predict", body)
+    fast = _post(fast_path_client, "/predict/fast", body)
+    assert idiomatic.status_code == fast.status_code == 422
+    assert fast.json() == idiomatic.json()  # loc, type, msg, input and ctx of every item
+
+
+@pytest.mark.parametrize("token", ["NaN", "Infinity"])
+def test_fast_path_rejects_non_finite_numbers_like_fastapi(
+    fast_path_client: TestClient, token: str
+) -> None:
+    body = load("fast_path").example_bodies(1)[0].decode()
+    body = re.sub(r'"monthly_charges":[^,]+', f'"monthly_charges":{token}', body).encode()
+    for path in ("/predict", "/predict/fast"):
+        response = _post(fast_path_client, path, body)
+        assert response.status_code == 422, path
+        [error] = response.json()["detail"]
+        assert (error["loc"], error["type"]) == (["body", "monthly_charges"], "finite_number")
+
+
+def test_fast_path_malformed_json_is_422_json_invalid(fast_path_client: TestClient) -> None:
+    for path in ("/predict", "/predict/fast"):
+        response = _post(fast_path_client, path, b'{"tenure": 5,')
+        assert response.status_code == 422, path
+        [error] = response.json()["detail"]
+        # FastAPI adds the character offset to loc (["body", 13]); pydantic's parser does not.
+        assert error["type"] == "json_invalid" and error["loc"][0] == "body", path
+
+
+def test_fast_path_checks_the_content_type_itself(fast_path_client: TestClient) -> None:
+    body = load("fast_path").example_bodies(1)[0]
+    assert _post(fast_path_client, "/predict", body, "text/plain").status_code == 422
+    assert _post(fast_path_client, "/predict/fast", body, "text/plain").status_code == 415
+
+
+def test_fast_path_documents_its_body_by_hand(fast_path_client: TestClient) -> None:
+    paths = fast_path_client.get("/openapi.json").json()["paths"]
+    for path in ("/predict", "/predict/fast"):
+        operation = paths[path]["post"]
+        request = operation["requestBody"]["content"]["application/json"]["schema"]
+        response = operation["responses"]["200"]["content"]["application/json"]["schema"]
+        assert request == {"$ref": "#/components/schemas/Customer"}, path
+        assert response == {"$ref": "#/components/schemas/Prediction"}, path
+    # FastAPI documents the 422 only where it validates the body itself.
+    assert "422" in paths["/predict"]["post"]["responses"]
+    assert "422" not in paths["/predict/fast"]["post"]["responses"]
+
+
+def test_fast_path_in_process_timing_runs() -> None:
+    figures = load("fast_path").time_in_process(repeats=20)
+    assert set(figures) == {"health", "predict", "predict_fast"}
+    assert all(value > 0 for value in figures.values())
 
 
 def test_async_queue_worker_batches_and_agrees() -> None:

@@ -23,14 +23,14 @@ import time
 from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import asynccontextmanager, contextmanager
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 import httpx
 import numpy as np
 import pandas as pd
 import uvicorn
 from fastapi import FastAPI, Request, Response
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, Strict
 from sklearn.pipeline import Pipeline
 
 if (HERE := str(Path(__file__).resolve().parent)) not in sys.path:
@@ -41,7 +41,8 @@ MODEL_VERSION = "lecture04-demo"
 
 AS_FLOAT = dict.fromkeys(NUMERIC, float)
 
-Flag = Literal[0, 1]
+# A strict integer, not Literal[0, 1]: the Literal would accept JSON true (True == 1 in Python).
+Flag = Annotated[int, Strict(), Field(ge=0, le=1)]
 InternetAddOn = Literal["No", "No internet service", "Yes"]
 
 

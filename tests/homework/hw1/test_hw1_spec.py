@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import re
+import tomllib
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -114,6 +115,19 @@ def test_examples_cover_every_endpoint_and_error_class() -> None:
     expected = {"missing", "int_type", "less_than_equal", "literal_error", "float_type"}
     expected |= {"extra_forbidden", "json_invalid", "too_short", "too_long"}
     assert expected <= error_types, f"no example for {expected - error_types}"
+
+
+def test_one_self_check_command_everywhere() -> None:
+    """The spec, the starter's and the solution's READMEs and the student guide give one command."""
+    course = tomllib.loads((svc.ROOT / "grader" / "course.toml").read_text())["course"]
+    source = f"git+https://github.com/{course['repository']}@{course['grader_ref']}"
+    command = f"uvx --from {source} grader check hw1 ."
+    pages = [svc.SPEC, svc.STARTER / "README.md", svc.SOLUTION / "README.md"]
+    pages.append(svc.ROOT / "docs" / "guides" / "student.md")
+    for page in pages:
+        text = page.read_text()
+        assert command in text, f"{page} does not give the self-check command {command!r}"
+        assert not re.search(r"^\s*grader check", text, re.MULTILINE), f"{page}: a second command"
 
 
 # --- the examples against the running solution --------------------------------------------------

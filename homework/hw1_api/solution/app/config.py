@@ -34,7 +34,7 @@ class Settings(BaseSettings):
     max_body_bytes: int = Field(
         default=4 * 1024 * 1024,
         ge=1024,
-        description="larger request bodies get 413 before any parsing (a full batch is ~0.5 MB)",
+        description="FastAPI answers 413 to larger request bodies (a full batch is ~0.5 MB)",
     )
 
 

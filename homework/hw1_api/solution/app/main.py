@@ -13,9 +13,8 @@ from fastapi import FastAPI
 from fastapi.exceptions import RequestValidationError
 
 from app.config import Settings, get_settings
-from app.errors import BodySizeLimitMiddleware, validation_error_handler
+from app.errors import validation_exception_handler
 from app.model import ChurnModel
-from app.openapi import install_openapi
 from app.routers import health, model, predict
 
 DESCRIPTION = """
@@ -42,14 +41,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         version="1.0.0",
         description=DESCRIPTION,
         lifespan=lifespan,
+        max_body_size=settings.max_body_bytes,
     )
-    app.state.settings = settings
-    app.add_exception_handler(RequestValidationError, validation_error_handler)
-    app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
+    app.add_exception_handler(RequestValidationError, validation_exception_handler)
     app.include_router(health.router)
     app.include_router(model.router)
     app.include_router(predict.router)
-    install_openapi(app)
     return app
 
 

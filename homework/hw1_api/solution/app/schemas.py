@@ -4,11 +4,14 @@ Every rule lives here, so bad input becomes a 422 whose ``loc`` names the offend
 the model ever sees it. Validation is strict on purpose: JSON ``"12"`` is not a tenure and
 ``true`` is not a 0/1 flag (``12.0`` is accepted as an integer, as JSON Schema does). Strings
 that are not valid Unicode (a lone surrogate such as ``"\\ud800"``) are rejected by pydantic's
-strict ``str``, so nothing unencodable is ever echoed back.
+strict ``str``.
+
+``customer_id`` may be left out (the prediction then echoes ``null``), but ``"customer_id": null``
+is a 422: when the field is there, it is a string of 1 to 64 characters, as in the contract.
 
 Batch size: more than ``MAX_BATCH_SIZE`` customers is a **422** (``too_long`` at
 ``["body", "customers"]``), like every other validation error. A request *body* above the
-configured byte limit is rejected earlier with **413** (``app.errors``), without parsing it.
+configured byte limit is refused earlier with **413** (FastAPI's ``max_body_size``).
 """
 
 from __future__ import annotations
@@ -74,7 +77,8 @@ class Customer(BaseModel):
         json_schema_extra={"examples": [EXAMPLE_CUSTOMER]},
     )
 
-    # Optional, but a string when present (JSON null is rejected, as in the contract).
+    # Optional, but a string when present: the default (None) is not validated, an explicit JSON
+    # null is, and fails. ``CustomerId | None`` would accept null, which the contract does not.
     customer_id: CustomerId = Field(
         default=None,  # type: ignore[assignment]
         description="optional caller-side id, echoed back, ignored by the model",
@@ -160,8 +164,12 @@ class Metrics(BaseModel):
 
     model_config = ConfigDict(extra="allow")
 
-    roc_auc: float = Field(ge=0, le=1)
-    accuracy: float = Field(ge=0, le=1)
+    roc_auc: float = Field(ge=0, le=1, description="ROC-AUC on the validation split")
+    accuracy: float = Field(ge=0, le=1, description="accuracy at the threshold, validation split")
+    train_label_rate: float = Field(ge=0, le=1, description="share of churners in the fit labels")
+    train_flag_rate: float = Field(
+        ge=0, le=1, description="share of the fit customers flagged (probability >= threshold)"
+    )
 
 
 class ModelInfo(BaseModel):

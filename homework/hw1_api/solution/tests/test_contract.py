@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -70,7 +71,13 @@ def test_validation_errors(client: TestClient, path: str, body: dict) -> None:
 
 
 def test_request_too_large(client: TestClient) -> None:
-    response = client.post("/predict/batch", content=b"[" + b" " * 5_000_000 + b"]")
+    def chunks() -> Iterator[bytes]:
+        yield b"["
+        for _ in range(5):
+            yield b" " * 1_000_000
+        yield b"]"
+
+    response = client.post("/predict/batch", content=chunks())
     assert response.status_code == 413
     assert_conforms(response.json(), "Error")
 

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
-from tests.support import CONTRACT, assert_conforms
+from tests.support import CONTRACT, ROOT, assert_conforms
 
 
 def test_health(client) -> None:
@@ -22,6 +23,8 @@ def test_model_info(client) -> None:
     required = CONTRACT["$defs"]["Customer"]["required"]
     assert [f["name"] for f in info["features"]] == required
     assert 0.8 <= info["metrics"]["roc_auc"] <= 1
+    committed = json.loads((ROOT / "model" / "metrics.json").read_text())
+    assert info["metrics"] == committed  # train_label_rate and train_flag_rate included
     by_name = {f["name"]: f for f in info["features"]}
     assert by_name["total_charges"]["nullable"] is True
     assert by_name["contract"]["values"] == ["Month-to-month", "One year", "Two year"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import json
 
 import pytest
@@ -71,6 +72,11 @@ def test_metrics_are_recorded(model) -> None:
     assert 0.7 <= model.metrics["accuracy"] <= 1
     assert model.metrics["model_version"] == model.version
     assert model.metrics["n_rows"] == len(training_customers())
+    with (ROOT / "data" / "train.csv").open(newline="") as handle:
+        churners = sum(row["churn"] == "Yes" for row in csv.DictReader(handle))
+    assert model.metrics["train_label_rate"] == round(churners / model.metrics["n_rows"], 6)
+    flagged = sum(model.probability(c) >= 0.5 for c in training_customers())
+    assert model.metrics["train_flag_rate"] == round(flagged / model.metrics["n_rows"], 6)
 
 
 def test_probabilities_are_probabilities(model) -> None:

@@ -133,7 +133,8 @@ def main(argv: list[str] | None = None) -> int:
     # The served model is refitted on every training row.
     pipe = build_pipeline(numeric, categorical).fit(x, y)
     params = export(pipe, numeric, categorical)
-    drift = float(np.max(np.abs(exported_proba(params, x) - pipe.predict_proba(x)[:, 1])))
+    fit_proba = pipe.predict_proba(x)[:, 1]
+    drift = float(np.max(np.abs(exported_proba(params, x) - fit_proba)))
     if not math.isfinite(drift) or drift > 1e-8:
         print(f"exported parameters disagree with scikit-learn (max |diff| {drift:.2e})")
         return 1
@@ -155,6 +156,10 @@ def main(argv: list[str] | None = None) -> int:
         "n_fit": len(x_fit),
         "n_validation": len(x_val),
         "positive_rate": round(float(y.mean()), 6),
+        # The served model is fitted on every row, so its training labels and customers are all
+        # of them: the share of churners, and the share the model flags (probability >= 0.5).
+        "train_label_rate": round(float(y.mean()), 6),
+        "train_flag_rate": round(float((fit_proba >= 0.5).mean()), 6),
         "roc_auc": round(roc_auc, 6),
         "accuracy": round(accuracy, 6),
         "validation": f"stratified {VALIDATION_SHARE:.0%} of data/train.csv, seed {SEED}",

@@ -28,8 +28,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.model = None
         yield
 
-    app = FastAPI(title=settings.title, version="0.1.0", lifespan=lifespan)
-    app.state.settings = settings
+    app = FastAPI(
+        title=settings.title,
+        version="0.1.0",
+        lifespan=lifespan,
+        max_body_size=settings.max_body_bytes,  # larger request bodies get 413 (FastAPI's limit)
+    )
     app.include_router(health.router)
     app.include_router(model.router)
     app.include_router(predict.router)

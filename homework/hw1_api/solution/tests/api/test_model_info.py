@@ -45,6 +45,13 @@ def test_model_info_metrics_are_the_golden_metrics(client: TestClient) -> None:
     assert metrics["n_train"] + metrics["n_valid"] == 5607
 
 
+def test_model_info_metrics_carry_the_training_rates(client: TestClient) -> None:
+    metrics = client.get("/model").json()["metrics"]
+    # About a quarter of the customers churned; a 0.5 threshold flags somewhat fewer of them.
+    assert 0.2 < metrics["train_label_rate"] < 0.3
+    assert 0.1 < metrics["train_flag_rate"] < metrics["train_label_rate"]
+
+
 def test_model_categories_match_the_request_schema() -> None:
     """Training and the API agree on every categorical feature's allowed values."""
     index = json.loads((ROOT / "model" / "model.json").read_text())["categorical"]["index"]

@@ -83,9 +83,9 @@ def test_deadline_table_matches_the_schedule() -> None:
 
 
 def test_configured_deadlines_fall_in_the_scheduled_weeks() -> None:
-    """grader/course.toml's dates are one week apart per scheduled week, on the same weekday."""
+    """grader/course/course.toml's dates are one week apart per scheduled week, on the same weekday."""
     _, _, due, _ = _schedule()
-    course = tomllib.loads((ROOT / "grader" / "course.toml").read_text())
+    course = tomllib.loads((ROOT / "grader" / "course" / "course.toml").read_text())
     moments = {hw: datetime.fromisoformat(text) for hw, text in course["deadlines"].items()}
     first = moments["hw1"]
     for hw, moment in moments.items():

@@ -17,6 +17,9 @@ from grader.report.render import write_reports
 
 pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("require_full_isolation")]
 LOAD_SECONDS = 4.0
+# What is generated at grading time (planted bugs, customers) is seeded by the commit: a fixed one
+# keeps these tests independent of the course repository's own HEAD.
+COMMIT = "5eed" * 10
 
 
 def assert_full_marks_outside_load(report: Report) -> None:
@@ -43,7 +46,10 @@ def comparable(report: Report) -> list[tuple[str, str, float, str]]:
 @pytest.fixture(scope="module")
 def solution_report(repo_root: Path) -> Report:
     return grade_submission(
-        "hw1", repo_root / "homework/hw1_api/solution", options=Options(load_seconds=LOAD_SECONDS)
+        "hw1",
+        repo_root / "homework/hw1_api/solution",
+        options=Options(load_seconds=LOAD_SECONDS),
+        commit=COMMIT,
     )
 
 
@@ -56,7 +62,10 @@ def test_reference_solution_scores_full_marks(solution_report: Report, tmp_path:
 
 def test_regrading_the_same_commit_is_identical(solution_report: Report, repo_root: Path) -> None:
     again = grade_submission(
-        "hw1", repo_root / "homework/hw1_api/solution", options=Options(skip_load=True)
+        "hw1",
+        repo_root / "homework/hw1_api/solution",
+        options=Options(skip_load=True),
+        commit=COMMIT,
     )
     assert comparable(again) == comparable(solution_report)
 
@@ -66,6 +75,7 @@ def test_flask_solution_scores_full_marks(repo_root: Path) -> None:
         "hw1",
         repo_root / "homework/hw1_api/solution_flask",
         options=Options(load_seconds=LOAD_SECONDS),
+        commit=COMMIT,
     )
     assert_full_marks_outside_load(report)
 
@@ -116,7 +126,8 @@ def test_cli_grade_prints_the_table_and_writes_reports(repo_root: Path, tmp_path
         timeout=600,
     )
     assert done.returncode == 0, done.stderr[-2000:]
-    assert "api.validation" in done.stdout and "90 / 100" in done.stdout.replace("90.0", "90")
+    # The score depends on the planted bugs sampled for the repository's HEAD: not asserted here.
+    assert "api.validation" in done.stdout and "/ 100" in done.stdout
     assert "NOT AUTHORITATIVE" not in done.stdout  # full isolation: this is a grade
     assert {p.name for p in (tmp_path / "reports").iterdir()} == {
         ".grader-reports",

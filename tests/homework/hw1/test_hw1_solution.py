@@ -67,7 +67,8 @@ def test_pyproject_declares_what_the_grader_needs() -> None:
     assert {"pytest", "httpx", "ruff", "scikit-learn", "pandas", "jsonschema"} <= dev
     course = pyproject["tool"]["mlops-course"]
     assert course == {
-        "serve": "uvicorn app.main:app --host {host} --port {port} --no-access-log"
+        "serve": "uvicorn app.main:app --host {host} --port {port} --no-access-log",
+        "app": "app",
     }, "the solution commits its model: it needs no train command"
     assert pyproject["tool"]["pytest"]["ini_options"]["pythonpath"] == ["."]
 

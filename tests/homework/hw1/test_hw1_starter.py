@@ -57,6 +57,7 @@ def test_starter_layout_and_pyproject() -> None:
     assert pyproject["dependency-groups"] == solution["dependency-groups"]
     assert pyproject["tool"]["mlops-course"] == {
         "serve": "uvicorn app.main:app --host {host} --port {port}",
+        "app": "app",
         "train": "python training/train.py",
     }
     assert (STARTER / "uv.lock").is_file()

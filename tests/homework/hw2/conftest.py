@@ -6,12 +6,11 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.homework.hw2._hw2 import Postgres
+from tests.homework.hw2._hw2 import Postgres, running_postgres
 
 
 @pytest.fixture(scope="session")
-def postgres(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Postgres]:
+def postgres() -> Iterator[Postgres]:
     """A PostgreSQL server; ``postgres.create_database()`` gives each test an empty database."""
-    server = Postgres(tmp_path_factory.mktemp("hw2-pg") / "data")
-    yield server
-    server.cleanup()
+    with running_postgres() as server:
+        yield server

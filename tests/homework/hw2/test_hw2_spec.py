@@ -130,11 +130,10 @@ def _mismatches(expected: Any, actual: Any, where: str = "$") -> list[str]:
 
 
 @pytest.fixture(scope="module")
-def own_postgres(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Postgres]:
+def own_postgres() -> Iterator[Postgres]:
     """A server of this module's own: the examples stop and start it."""
-    server = Postgres(tmp_path_factory.mktemp("spec-pg") / "data")
-    yield server
-    server.cleanup()
+    with _hw2.running_postgres() as server:
+        yield server
 
 
 def test_readme_examples_run_in_order_against_the_solution(own_postgres: Postgres) -> None:

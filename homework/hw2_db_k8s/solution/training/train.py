@@ -12,7 +12,10 @@ What it does, deterministically (fixed seed, a couple of seconds):
    features) + LogisticRegression on the rest;
 4. writes ``model/model.json``: the fitted parameters as plain numbers, which is everything the
    service needs to score a customer without pandas or scikit-learn;
-5. writes ``model/metrics.json``: the golden metrics of that model on the validation split.
+5. writes ``model/metrics.json``: the golden metrics of that model on the validation split, and
+   two rates on the part it was fitted on: ``train_label_rate`` (share of churners among the
+   labels) and ``train_flag_rate`` (share of those customers the model flags, probability >=
+   threshold) — the baseline that monitoring compares live traffic with.
 
 Nothing is pickled: the artefact is a small, reviewable, diffable JSON document.
 """
@@ -153,6 +156,7 @@ def train(path: Path = DATA_PATH) -> tuple[Pipeline, dict[str, Any]]:
     x_train, x_valid, y_train, y_valid = split(features, target)
     pipeline = build_pipeline().fit(x_train, y_train)
     probability = pipeline.predict_proba(x_valid)[:, 1]
+    train_probability = pipeline.predict_proba(x_train)[:, 1]
     metrics = {
         "model_name": MODEL_NAME,
         "model_version": MODEL_VERSION,
@@ -163,6 +167,8 @@ def train(path: Path = DATA_PATH) -> tuple[Pipeline, dict[str, Any]]:
         "threshold": THRESHOLD,
         "roc_auc": round(float(roc_auc_score(y_valid, probability)), 6),
         "accuracy": round(float(accuracy_score(y_valid, probability >= THRESHOLD)), 6),
+        "train_label_rate": round(float(y_train.mean()), 6),
+        "train_flag_rate": round(float((train_probability >= THRESHOLD).mean()), 6),
         "sklearn_version": sklearn.__version__,
     }
     return pipeline, metrics

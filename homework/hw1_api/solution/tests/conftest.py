@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import copy
+import json
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -11,6 +13,10 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from app.main import create_app
+
+ROOT = Path(__file__).resolve().parent.parent
+MODEL_JSON = json.loads((ROOT / "model" / "model.json").read_text())
+METRICS_JSON = json.loads((ROOT / "model" / "metrics.json").read_text())
 
 # A real customer from data/train.csv (row 2), with a caller-side id.
 CUSTOMER: dict[str, Any] = {
@@ -53,3 +59,15 @@ def client(app: FastAPI) -> Iterator[TestClient]:
 def customer() -> dict[str, Any]:
     """A fresh, valid customer record that a test may modify."""
     return copy.deepcopy(CUSTOMER)
+
+
+@pytest.fixture
+def artefact() -> dict[str, Any]:
+    """A fresh copy of the committed model/model.json, for tests that break or tweak it."""
+    return copy.deepcopy(MODEL_JSON)
+
+
+@pytest.fixture
+def metrics() -> dict[str, Any]:
+    """A fresh copy of the committed model/metrics.json."""
+    return copy.deepcopy(METRICS_JSON)

@@ -37,6 +37,19 @@ CUSTOMER: dict[str, Any] = {
 }
 
 
+def flat_params(intercept: float, **changes: Any) -> dict[str, Any]:
+    """The committed model's parameters with every weight 0: P(churn) = sigmoid(intercept)."""
+    params = json.loads((ROOT / "model" / "model.json").read_text())
+    for numeric in params["numeric"].values():
+        numeric["coef"] = 0.0
+    params["categorical"] = {
+        name: dict.fromkeys(table, 0.0) for name, table in params["categorical"].items()
+    }
+    params["intercept"] = intercept
+    params.update(changes)
+    return params
+
+
 def schema_validator(name: str) -> Draft202012Validator:
     """A validator for ``$defs[name]`` of the contract (references resolve inside it)."""
     return Draft202012Validator({"$defs": CONTRACT["$defs"], "$ref": f"#/$defs/{name}"})

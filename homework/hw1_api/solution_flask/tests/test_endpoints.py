@@ -3,9 +3,14 @@
 from __future__ import annotations
 
 import json
+import math
 from typing import Any
 
-from tests.support import CONTRACT, ROOT, assert_conforms
+import pytest
+
+from app.main import create_app
+from app.model import ChurnModel
+from tests.support import CONTRACT, ROOT, assert_conforms, flat_params
 
 
 def test_health(client) -> None:
@@ -59,8 +64,12 @@ def test_openapi_document(client) -> None:
         assert endpoint["method"].lower() in doc["paths"][endpoint["path"]]
     schemas = doc["components"]["schemas"]
     assert schemas["Customer"]["required"] == CONTRACT["$defs"]["Customer"]["required"]
-    request = doc["paths"]["/predict/batch"]["post"]["requestBody"]["content"]["application/json"]
-    assert request["schema"] == {"$ref": "#/components/schemas/BatchRequest"}
+    for path, schema in [("/predict", "Customer"), ("/predict/batch", "BatchRequest")]:
+        body = doc["paths"][path]["post"]["requestBody"]
+        assert body["required"] is True
+        assert body["content"]["application/json"]["schema"] == {
+            "$ref": f"#/components/schemas/{schema}"
+        }
 
     def refs(node: Any) -> list[str]:
         if isinstance(node, dict):
@@ -104,3 +113,39 @@ def test_oversized_body_is_413(client, customer) -> None:
     )
     assert response.status_code == 413
     assert_conforms("Error", response.get_json())
+
+
+@pytest.mark.parametrize(
+    ("intercept", "churn"), [(-1e-9, False), (0.0, True)], ids=["just below", "exactly at"]
+)
+def test_churn_flag_at_the_threshold(customer, intercept: float, churn: bool) -> None:
+    """End to end: the churn flag for a probability at (and just below) the 0.5 threshold."""
+    client = create_app(model=ChurnModel(flat_params(intercept))).test_client()
+    body = client.post("/predict", json=customer).get_json()
+    assert body["churn_probability"] == pytest.approx(0.5, abs=1e-9)
+    assert body["churn"] is churn
+    batch = client.post("/predict/batch", json={"customers": [customer]}).get_json()
+    assert batch["predictions"] == [body]
+
+
+@pytest.mark.parametrize(
+    "features",
+    [
+        CONTRACT["$defs"]["Customer"]["required"][1:],
+        [*CONTRACT["$defs"]["Customer"]["required"], "shoe_size"],
+    ],
+    ids=["a feature missing", "an unknown feature"],
+)
+def test_app_refuses_a_model_that_disagrees_with_the_contract(features: list[str]) -> None:
+    model = ChurnModel(flat_params(0.0, features=features))
+    with pytest.raises(RuntimeError, match="disagree on features"):
+        create_app(model=model)
+
+
+def test_a_non_finite_prediction_is_a_json_500_not_invalid_json(customer) -> None:
+    """A broken model (NaN weights) must not make the service send NaN, which JSON has not."""
+    client = create_app(model=ChurnModel(flat_params(math.nan))).test_client()
+    response = client.post("/predict", json=customer)
+    assert response.status_code == 500
+    assert response.get_json() == {"detail": "Internal Server Error"}
+    json.loads(response.get_data(as_text=True), parse_constant=pytest.fail)

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import csv
 import json
+import math
 
 import pytest
 
 from app.model import ChurnModel
-from tests.support import ROOT, training_customers
+from tests.support import CUSTOMER, ROOT, flat_params, training_customers
 
 
 @pytest.fixture(scope="module")
@@ -77,6 +78,52 @@ def test_metrics_are_recorded(model) -> None:
     assert model.metrics["train_label_rate"] == round(churners / model.metrics["n_rows"], 6)
     flagged = sum(model.probability(c) >= 0.5 for c in training_customers())
     assert model.metrics["train_flag_rate"] == round(flagged / model.metrics["n_rows"], 6)
+
+
+def test_committed_threshold_is_one_half(model) -> None:
+    assert model.threshold == 0.5
+
+
+def test_threshold_defaults_to_one_half() -> None:
+    params = flat_params(0.0)
+    del params["threshold"]
+    assert ChurnModel(params).threshold == 0.5
+
+
+@pytest.mark.parametrize(
+    ("intercept", "churn"),
+    [(-1e-9, False), (0.0, True), (1e-9, True)],
+    ids=["just below", "exactly at", "just above"],
+)
+def test_churn_flag_at_the_threshold(intercept: float, churn: bool) -> None:
+    """churn is true exactly when churn_probability >= 0.5, the boundary included."""
+    prediction = ChurnModel(flat_params(intercept)).predict(CUSTOMER)
+    assert prediction["churn_probability"] == pytest.approx(0.5, abs=1e-9)
+    assert (prediction["churn_probability"] >= 0.5) is churn
+    assert prediction["churn"] is churn
+
+
+@pytest.mark.parametrize(("threshold", "churn"), [(0.3, True), (0.5, True), (0.7, False)])
+def test_threshold_from_the_artefact_is_used(threshold: float, churn: bool) -> None:
+    model = ChurnModel(flat_params(0.0, threshold=threshold))  # probability exactly 0.5
+    assert model.threshold == threshold
+    assert model.predict(CUSTOMER)["churn"] is churn
+
+
+@pytest.mark.parametrize("z", [-800.0, -30.0, -1.0, 0.0, 1.0, 30.0, 800.0])
+def test_probability_is_the_logistic_function(z: float) -> None:
+    """Far beyond exp's range too: no OverflowError, no probability outside [0, 1]."""
+    probability = ChurnModel(flat_params(z)).probability(CUSTOMER)
+    expected = 0.0 if z < -700 else 1.0 if z > 700 else 1 / (1 + math.exp(-z))
+    assert probability == pytest.approx(expected, rel=1e-12, abs=1e-300)
+    assert 0.0 <= probability <= 1.0
+
+
+def test_missing_total_charges_uses_the_fill_value(model) -> None:
+    fill = json.loads((ROOT / "model" / "model.json").read_text())["numeric"]["total_charges"]
+    assert model.probability(dict(CUSTOMER, total_charges=None)) == model.probability(
+        dict(CUSTOMER, total_charges=fill["fill"])
+    )
 
 
 def test_probabilities_are_probabilities(model) -> None:

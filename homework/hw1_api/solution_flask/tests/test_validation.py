@@ -7,7 +7,9 @@ from typing import Any
 
 import pytest
 
-from tests.support import assert_conforms
+from tests.support import CONTRACT, assert_conforms
+
+PROPERTIES = CONTRACT["$defs"]["Customer"]["properties"]
 
 
 def post_raw(client, path: str, raw: bytes, content_type: str | None = "application/json"):
@@ -92,6 +94,69 @@ def test_messages_match_pydantic(client, customer) -> None:
     assert errors[1]["msg"] == "Input should be 'Month-to-month', 'One year' or 'Two year'"
 
 
+def test_flag_message_lists_both_values(client, customer) -> None:
+    customer["senior_citizen"] = 2
+    [error] = detail(client.post("/predict", json=customer))
+    assert error["msg"] == "Input should be 0 or 1"
+    assert error["ctx"] == {"expected": "0 or 1"}
+
+
+@pytest.mark.parametrize(
+    ("value", "kind", "msg", "ctx"),
+    [
+        ("", "string_too_short", "String should have at least 1 character", {"min_length": 1}),
+        (
+            "x" * 65,
+            "string_too_long",
+            "String should have at most 64 characters",
+            {"max_length": 64},
+        ),
+    ],
+)
+def test_length_messages_match_pydantic(client, customer, value, kind, msg, ctx) -> None:
+    customer["customer_id"] = value
+    [error] = detail(client.post("/predict", json=customer))
+    assert (error["type"], error["msg"], error["ctx"]) == (kind, msg, ctx)
+
+
+def _bounds() -> list[tuple[str, str, Any]]:
+    """(field, keyword, bound) for every minimum/maximum/minLength/maxLength of the contract."""
+    keywords = ("minimum", "maximum", "minLength", "maxLength")
+    return [(f, k, spec[k]) for f, spec in PROPERTIES.items() for k in keywords if k in spec]
+
+
+def _at_and_beyond(field: str, keyword: str, bound: Any) -> tuple[Any, Any]:
+    """A value exactly at the bound, and one just outside it."""
+    if keyword in ("minLength", "maxLength"):
+        outside = bound - 1 if keyword == "minLength" else bound + 1
+        return "x" * bound, "x" * outside
+    types = PROPERTIES[field]["type"]
+    step = 1 if "integer" in types else 0.01
+    return bound, bound - step if keyword == "minimum" else bound + step
+
+
+BOUND_ERRORS = {
+    "minimum": "greater_than_equal",
+    "maximum": "less_than_equal",
+    "minLength": "string_too_short",
+    "maxLength": "string_too_long",
+}
+
+
+@pytest.mark.parametrize(("field", "keyword", "bound"), _bounds())
+def test_every_contract_bound_is_inclusive(client, customer, field, keyword, bound) -> None:
+    at, beyond = _at_and_beyond(field, keyword, bound)
+    response = client.post("/predict", json=dict(customer, **{field: at}))
+    assert response.status_code == 200, response.get_data(as_text=True)
+    errors = detail(client.post("/predict", json=dict(customer, **{field: beyond})))
+    assert [(e["loc"], e["type"]) for e in errors] == [(["body", field], BOUND_ERRORS[keyword])]
+
+
+def test_every_bound_is_tested() -> None:
+    fields = {field for field, _, _ in _bounds()}
+    assert fields == {"customer_id", "tenure", "monthly_charges", "total_charges"}
+
+
 def test_nullable_total_charges_is_accepted(client, customer) -> None:
     customer.update(tenure=0, total_charges=None)
     assert client.post("/predict", json=customer).status_code == 200
@@ -126,6 +191,11 @@ def test_unparseable_body(client, raw: bytes, content_type: str, loc: list, kind
     assert (errors[0]["loc"], errors[0]["type"]) == (loc, kind)
 
 
+def test_non_json_body_echo_is_cut_at_200_characters(client) -> None:
+    errors = detail(post_raw(client, "/predict", b"abc" * 100, "text/plain"))
+    assert errors[0]["input"] == ("abc" * 100)[:200]
+
+
 def test_missing_content_type_is_read_as_json(client, customer) -> None:
     response = post_raw(client, "/predict", json.dumps(customer).encode(), content_type=None)
     assert response.status_code == 200
@@ -146,6 +216,12 @@ def test_batch_item_error_location(client, customer) -> None:
         (["body", "customers", 1], "model_attributes_type"),
         (["body", "customers", 3, "tenure"], "int_type"),
     ]
+
+
+def test_batch_of_one_is_accepted(client, customer) -> None:
+    response = client.post("/predict/batch", json={"customers": [customer]})
+    assert response.status_code == 200
+    assert response.get_json()["predictions"] == [client.post("/predict", json=customer).get_json()]
 
 
 @pytest.mark.parametrize(

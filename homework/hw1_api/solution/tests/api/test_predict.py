@@ -89,6 +89,12 @@ def test_batch_keeps_order_and_echoes_ids(client: TestClient, customer: Customer
     assert body["model_version"] == singles[0]["model_version"]
 
 
+def test_batch_of_one_is_accepted(client: TestClient, customer: Customer) -> None:
+    response = client.post("/predict/batch", json={"customers": [customer]})
+    assert response.status_code == 200
+    assert response.json()["predictions"] == [client.post("/predict", json=customer).json()]
+
+
 def test_batch_of_exactly_the_limit_is_accepted(client: TestClient, customer: Customer) -> None:
     response = client.post("/predict/batch", json={"customers": [customer] * 1000})
     assert response.status_code == 200
@@ -122,9 +128,20 @@ INVALID: dict[str, tuple[Callable[[Customer], None], str, str]] = {
     "out of range: negative tenure": (_set("tenure", -1), "tenure", "greater_than_equal"),
     "out of range: tenure too large": (_set("tenure", 121), "tenure", "less_than_equal"),
     "out of range: flag is 2": (_set("senior_citizen", 2), "senior_citizen", "less_than_equal"),
+    "out of range: flag is -1": (_set("partner", -1), "partner", "greater_than_equal"),
     "out of range: negative charges": (
         _set("monthly_charges", -0.01),
         "monthly_charges",
+        "greater_than_equal",
+    ),
+    "out of range: monthly charges too large": (
+        _set("monthly_charges", 1000.01),
+        "monthly_charges",
+        "less_than_equal",
+    ),
+    "out of range: negative total charges": (
+        _set("total_charges", -0.01),
+        "total_charges",
         "greater_than_equal",
     ),
     "out of range: total charges": (
@@ -180,13 +197,15 @@ def test_every_missing_field_is_reported(client: TestClient) -> None:
     assert ["body", "tenure"] in locs
 
 
+@pytest.mark.parametrize("field", ["monthly_charges", "total_charges"])
 @pytest.mark.parametrize("token", ["NaN", "Infinity", "-Infinity", "1e999"])
 def test_non_finite_numbers_are_422_not_500(
-    client: TestClient, customer: Customer, token: str
+    client: TestClient, customer: Customer, token: str, field: str
 ) -> None:
-    raw = json.dumps(customer).replace('"monthly_charges": 56.95', f'"monthly_charges": {token}')
+    customer[field] = 12.5
+    raw = json.dumps(customer).replace(f'"{field}": 12.5', f'"{field}": {token}')
     response = client.post("/predict", content=raw, headers={"content-type": "application/json"})
-    assert error_locs(response) == [["body", "monthly_charges"]]
+    assert error_locs(response) == [["body", field]]
     assert response.json()["detail"][0]["type"] == "finite_number"
     assert "input" not in response.json()["detail"][0]  # JSON cannot carry the echo
 
@@ -285,6 +304,12 @@ def test_batch_over_the_limit_is_422(client: TestClient, customer: Customer) -> 
 def test_batch_without_customers_key(client: TestClient, customer: Customer) -> None:
     response = client.post("/predict/batch", json={"customer": [customer]})
     assert sorted(error_locs(response)) == [["body", "customer"], ["body", "customers"]]
+
+
+def test_batch_with_an_unknown_key(client: TestClient, customer: Customer) -> None:
+    response = client.post("/predict/batch", json={"customers": [customer], "limit": 3})
+    assert error_locs(response) == [["body", "limit"]]
+    assert response.json()["detail"][0]["type"] == "extra_forbidden"
 
 
 def test_batch_customers_not_a_list(client: TestClient, customer: Customer) -> None:

@@ -11,38 +11,18 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from grader.checks.holdout import row_to_customer
+
 TRAIN_CSV = Path(__file__).resolve().parents[1] / "calibration" / "train.csv"
-INT_FIELDS = (
-    "female",
-    "senior_citizen",
-    "partner",
-    "dependents",
-    "tenure",
-    "phone_service",
-    "paperless_billing",
-)
-FLOAT_FIELDS = ("monthly_charges", "total_charges")
 
 
 def train_rows() -> list[dict[str, Any]]:
     """The train split as contract customers plus their ``churn`` label (0/1)."""
-    rows = []
     with TRAIN_CSV.open(newline="") as handle:
-        for raw in csv.DictReader(handle):
-            row: dict[str, Any] = {}
-            for key, value in raw.items():
-                if key == "row_id":
-                    continue
-                if key == "churn":
-                    row[key] = int(value == "Yes")
-                elif key in INT_FIELDS:
-                    row[key] = int(value)
-                elif key in FLOAT_FIELDS:
-                    row[key] = float(value) if value != "" else None
-                else:
-                    row[key] = value
-            rows.append(row)
-    return rows
+        return [
+            {**row_to_customer(raw), "churn": int(raw["churn"] == "Yes")}
+            for raw in csv.DictReader(handle)
+        ]
 
 
 def fit_pipeline(frame: Any, labels: Any, classifier: Any | None = None) -> Any:

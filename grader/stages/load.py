@@ -32,13 +32,17 @@ CHECKS = ("load.capacity", "load.error_rate")
 
 
 def schedule_from(rubric: Rubric, load_seconds: float | None = None) -> Schedule:
-    """The rubric's schedule; ``load_seconds`` (a short test profile) sets each window's length."""
+    """The rubric's schedule; ``load_seconds`` (a short test profile) sets one window's length.
+
+    The short profile runs a single window per service: the corpus and the tests grade many
+    services, and every window is exclusive.
+    """
     t = rubric.thresholds
     users = tuple(int(u) for u in t["load_users_steps"])
     step = float(t["load_step_seconds"])
     windows = int(t["load_windows"])
     if load_seconds:
-        step = load_seconds / len(users)
+        step, windows = load_seconds / len(users), 1
     return Schedule(
         users=users,
         step_seconds=step,

@@ -86,3 +86,44 @@ def test_batch_refuses_an_empty_shard_and_similarity_per_shard(tmp_path: Path) -
     )
     assert done.returncode == 2
     assert "whole class" in done.stderr
+
+
+def _plan(tmp_path: Path, students: int) -> dict[str, str]:
+    """Run the regrade workflow's plan step (its own Python, extracted from the YAML)."""
+    import yaml
+
+    workflow = yaml.safe_load((ROOT / ".github" / "workflows" / "regrade.yml").read_text())
+    script = workflow["jobs"]["plan"]["steps"][-1]["run"]
+    code = script.split("<<'PY' >> \"$GITHUB_OUTPUT\"\n", 1)[1].rsplit("PY", 1)[0]
+    submissions = tmp_path / "submissions.csv"
+    submissions.write_text(
+        "student_id,repository,ref\n"
+        + "".join(f"s{i:03d},org/hw1-s{i:03d},\n" for i in range(students))
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", __import__("textwrap").dedent(code)],
+        capture_output=True,
+        text=True,
+        env={"SUBMISSIONS": str(submissions)},
+        timeout=60,
+    )
+    assert done.returncode == 0, done.stderr
+    return dict(line.split("=", 1) for line in done.stdout.splitlines())
+
+
+def test_regrade_plans_one_job_per_student_up_to_the_matrix_limit(tmp_path: Path) -> None:
+    import json
+
+    plan = _plan(tmp_path, 256)
+    assert plan["mode"] == "students"
+    assert len(json.loads(plan["matrix"])["include"]) == 256
+
+
+def test_regrade_plans_shards_for_a_class_beyond_the_matrix_limit(tmp_path: Path) -> None:
+    import json
+
+    plan = _plan(tmp_path, 300)
+    assert plan["mode"] == "shards"
+    include = json.loads(plan["matrix"])["include"]
+    assert len(include) == 256
+    assert {item["shard"] for item in include} == set(range(1, 257))

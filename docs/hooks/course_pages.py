@@ -24,6 +24,7 @@ Placeholders for hand-written pages (``docs/*.md``), each replaced by Markdown r
     {{ contract_tables("hw1") }}    endpoints, limits and features from grader/contracts/hw1.json
     {{ course_formula() }}          the grade formula, weights, deadlines, perfect-record score
     {{ late_policy() }}             grace period, penalty per day and the share kept per day late
+    {{ release_schedule() }}        per homework: deadline, last accepted submission, what to release then
     {{ deadline("hw1") }}           one deadline, inline
     {{ hidden_feedback() }}         the course's setting for hidden-check feedback, inline
     {{ course_value("scale") }}     one value of the course config, inline (see _course_value)
@@ -180,7 +181,7 @@ def _nav(site: CourseSite) -> list[dict[str, Any]]:
         {"Course": ["index.md", "syllabus.md", "grading.md", "demos.md"]},
         {"Lectures": [p.page for p in site.lectures]},
         {"Homework": [p.page for p in site.homework]},
-        {"Guides": ["guides/student.md", "guides/instructor.md"]},
+        {"Guides": ["guides/student.md", "guides/instructor.md", "guides/runbook.md"]},
         {"Reference": ["reference/grader.md"]},
     ]
 
@@ -516,6 +517,32 @@ def _late_policy() -> str:
     return "\n".join(lines) + "\n"
 
 
+def _release_schedule() -> str:
+    """When each homework's last submission is accepted, and so when the next starter may go out."""
+    from grader.course.final import last_accepted
+
+    course = _course()
+    homeworks = sorted(course.deadlines)
+    lines = [
+        "| Homework | Deadline | Last submission that earns points | Then release |",
+        "|---|---|---|---|",
+    ]
+    for index, homework in enumerate(homeworks):
+        last = last_accepted(course.deadlines[homework], course)
+        offset = last.strftime("%z")
+        following = homeworks[index + 1] if index + 1 < len(homeworks) else None
+        release = (
+            f"the {following} starter (it contains the {homework} reference)"
+            if following
+            else f"the {homework} reference solution"
+        )
+        lines.append(
+            f"| {homework} | {_deadline(homework)} | "
+            f"{last:%Y-%m-%d %H:%M} (UTC{offset[:3]}:{offset[3:]}) | {release} |"
+        )
+    return "\n".join(lines) + "\n"
+
+
 def _hidden_feedback() -> str:
     meaning = {
         "full": "students see the status, points and full feedback of hidden checks",
@@ -688,6 +715,7 @@ PLACEHOLDERS: dict[str, Callable[..., str]] = {
     "course_value": _course_value,
     "deadline": _deadline,
     "late_policy": _late_policy,
+    "release_schedule": _release_schedule,
     "hidden_feedback": _hidden_feedback,
     "cli_reference": _cli_reference,
     "report_schema": _report_schema,

@@ -19,7 +19,7 @@ app = typer.Typer(
     help="Grade mlops-course homework submissions.",
 )
 out = Console()
-err = Console(stderr=True)
+err = Console(stderr=True, soft_wrap=True)  # one message, one line, whatever its length
 
 HomeworkArg = Annotated[str, typer.Argument(help="Homework id, e.g. hw1.")]
 PathArg = Annotated[

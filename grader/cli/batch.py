@@ -34,11 +34,32 @@ def batch(
             help="Grade below full isolation anyway (recorded in every report and the gradebook).",
         ),
     ] = False,
+    shard: Annotated[
+        str | None,
+        typer.Option(
+            help="Grade only shard K of N (K/N): students sorted by id, dealt round-robin. "
+            "Join the shards' gradebooks with `grader merge`.",
+        ),
+    ] = None,
+    similarity: Annotated[
+        bool,
+        typer.Option(
+            "--similarity",
+            help="Also write similarity-HW.csv/.html (shared code, identical failures).",
+        ),
+    ] = False,
 ) -> None:
     """Grade many submissions (all checks); write per-student reports and gradebook-HW.csv."""
+    from grader.cli.similarity import default_starter
     from grader.course.config import load_course_config
-    from grader.grading.batch import SubmissionRef, read_submissions_file, run_batch
+    from grader.grading.batch import (
+        SimilarityRequest,
+        SubmissionRef,
+        read_submissions_file,
+        run_batch,
+    )
     from grader.grading.context import Options
+    from grader.grading.shard import parse_shard, select_shard
     from grader.progress import make_progress
 
     refs = read_submissions_file(submissions) if submissions else []
@@ -51,6 +72,15 @@ def batch(
         raise UsageError("nothing to grade: give submission directories or --submissions FILE")
     if len({r.student_id for r in refs}) != len(refs):
         raise UsageError("two submissions share a student id (directory name)")
+    if shard:
+        index, count = parse_shard(shard)
+        refs = select_shard(refs, index, count, key=lambda r: r.student_id)
+        if not refs:
+            raise UsageError(f"shard {shard} is empty: fewer students than shards")
+        if similarity:
+            raise UsageError(
+                "--similarity compares the whole class: run `grader similarity` after merging"
+            )
     course = load_course_config()
     report, finish = make_progress(f"batch {homework}", err)
     try:
@@ -63,6 +93,7 @@ def batch(
             report,
             course.hidden_feedback,
             course.site_url,
+            SimilarityRequest(course.similarity, default_starter(homework)) if similarity else None,
         )
     finally:
         finish()
@@ -114,3 +145,22 @@ def collect(
         raise UsageError(f"no {homework} reports under {reports_dir}")
     write_gradebook(out_path, rows)
     err.print(f"gradebook with {len(rows)} students: {out_path}")
+
+
+@app.command()
+def merge(
+    homework: HomeworkArg,
+    gradebooks: Annotated[list[Path], typer.Argument(help="The shards' gradebook CSVs.")],
+    out_path: Annotated[Path, typer.Option("--out", help="The joined gradebook CSV.")] = Path(
+        "gradebook.csv"
+    ),
+) -> None:
+    """Join shard gradebooks of one homework (from `batch --shard K/N`) into one gradebook."""
+    from grader.course.gradebook import merge_gradebooks, write_gradebook
+
+    rows = merge_gradebooks(gradebooks)
+    wrong = sorted({row["homework"] for row in rows} - {homework})
+    if wrong:
+        raise UsageError(f"the gradebooks are for {', '.join(wrong)}, not {homework}")
+    write_gradebook(out_path, rows)
+    err.print(f"gradebook with {len(rows)} students from {len(gradebooks)} shard(s): {out_path}")

@@ -12,6 +12,45 @@ from grader.paths import DEFAULT_COURSE_CONFIG
 
 
 @dataclass(frozen=True)
+class SimilaritySettings:
+    """``[similarity]``: how code and failure similarity between students is measured and flagged."""
+
+    extensions: tuple[str, ...] = ("py",)
+    exclude: tuple[str, ...] = ()
+    noise_threshold: int = 25
+    guarantee_threshold: int = 30
+    threshold: float = 0.5
+    min_overlap_tokens: int = 150
+    min_shared_failures: int = 2
+    max_group: int = 3
+
+    @property
+    def window(self) -> int:
+        """The winnowing window that guarantees every match of ``guarantee_threshold``."""
+        return self.guarantee_threshold - self.noise_threshold + 1
+
+    @classmethod
+    def from_table(cls, table: dict) -> SimilaritySettings:
+        """Validate the ``[similarity]`` table (unknown keys and impossible values are errors)."""
+        unknown = set(table) - set(cls.__dataclass_fields__)
+        if unknown:
+            raise ValueError(f"similarity: unknown keys {sorted(unknown)}")
+        settings = cls(
+            **{
+                key: tuple(value) if isinstance(value, list) else value
+                for key, value in table.items()
+            }
+        )
+        if settings.guarantee_threshold < settings.noise_threshold or settings.noise_threshold < 5:
+            raise ValueError("similarity: need 5 <= noise_threshold <= guarantee_threshold")
+        if not 0 < settings.threshold <= 1:
+            raise ValueError("similarity: threshold must be in (0, 1]")
+        if settings.max_group < 2:
+            raise ValueError("similarity: max_group must be at least 2")
+        return settings
+
+
+@dataclass(frozen=True)
 class CourseConfig:
     """Parsed ``course.toml``."""
 
@@ -27,6 +66,7 @@ class CourseConfig:
     grace_minutes: float
     penalty_per_day: float
     max_days_late: int
+    similarity: SimilaritySettings = SimilaritySettings()
 
     def formula(self) -> str:
         """The formula as text, e.g. ``0.33*hw1 + 0.33*hw2 + 0.33*hw3``."""
@@ -59,6 +99,7 @@ def load_course_config(path: Path | None = None) -> CourseConfig:
             grace_minutes=float(raw["late_policy"]["grace_minutes"]),
             penalty_per_day=float(raw["late_policy"]["penalty_per_day"]),
             max_days_late=int(raw["late_policy"]["max_days_late"]),
+            similarity=SimilaritySettings.from_table(raw.get("similarity", {})),
         )
     except OSError as exc:
         raise UsageError(f"cannot read course config {path}: {exc.strerror}") from exc

@@ -41,6 +41,14 @@ def days_late(submitted_at: str, deadline: dt.datetime, grace_minutes: float) ->
     return 0 if late <= 0 else math.ceil(late / 86400)
 
 
+def last_accepted(deadline: dt.datetime, config: CourseConfig) -> dt.datetime:
+    """The last moment a submission still earns points (``days_late`` at most ``max_days_late``).
+
+    A starter that contains this homework's reference solution must not be released before it.
+    """
+    return deadline + dt.timedelta(minutes=config.grace_minutes, days=config.max_days_late)
+
+
 def late_factor(days: int, config: CourseConfig) -> float:
     """Fraction of the score kept after ``days`` late."""
     if days > config.max_days_late:

@@ -6,6 +6,7 @@ import csv
 import io
 from pathlib import Path
 
+from grader.errors import UsageError
 from grader.report.model import Report, write_atomically
 
 COLUMNS = [
@@ -86,3 +87,30 @@ def read_gradebook(path: Path) -> list[dict[str, str]]:
     """Rows of a gradebook CSV."""
     with path.open(newline="") as handle:
         return list(csv.DictReader(handle))
+
+
+def merge_gradebooks(paths: list[Path]) -> list[dict[str, str]]:
+    """Join shard gradebooks of one homework: same columns, one homework, no student twice."""
+    rows: list[dict[str, str]] = []
+    seen: dict[str, Path] = {}
+    homeworks: set[str] = set()
+    for path in paths:
+        try:
+            with path.open(newline="") as handle:
+                reader = csv.DictReader(handle)
+                if reader.fieldnames != COLUMNS:
+                    raise UsageError(f"{path}: not a gradebook (columns {reader.fieldnames})")
+                part = list(reader)
+        except OSError as exc:
+            raise UsageError(f"cannot read gradebook {path}: {exc.strerror}") from exc
+        for row in part:
+            if row["student_id"] in seen:
+                raise UsageError(
+                    f"student {row['student_id']} is in {seen[row['student_id']]} and {path}"
+                )
+            seen[row["student_id"]] = path
+            homeworks.add(row["homework"])
+        rows.extend(part)
+    if len(homeworks) > 1:
+        raise UsageError(f"gradebooks of different homework: {', '.join(sorted(homeworks))}")
+    return rows

@@ -11,6 +11,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
+from grader.course.config import SimilaritySettings
 from grader.course.gradebook import gradebook_row, render_gradebook
 from grader.errors import UsageError
 from grader.grading.context import Options
@@ -19,6 +20,17 @@ from grader.report.directory import ReportDirectory
 from grader.report.model import Report
 from grader.report.render import write_reports
 from grader.sandbox import detect_isolation
+from grader.similarity.analyse import analyse, write_similarity
+from grader.similarity.code import Document, read_document
+
+
+@dataclass(frozen=True)
+class SimilarityRequest:
+    """``batch --similarity``: the course's settings and the starter whose code is boilerplate."""
+
+    settings: SimilaritySettings
+    starter: Path | None
+
 
 SAFE_ID = re.compile(r"^[A-Za-z0-9_.@-]{1,100}$")
 
@@ -84,12 +96,15 @@ def run_batch(
     progress: Callable[[str], None],
     hidden_policy: str = "full",
     site_url: str = "",
+    similarity: SimilarityRequest | None = None,
 ) -> list[dict[str, str]]:
     """Grade every submission (``jobs`` at a time), write per-student reports and the gradebook CSV.
 
     A class is graded at full isolation only, unless ``options.allow_partial_isolation`` (recorded
     in every report and the gradebook). The report directory and one subdirectory per student are
     created before any submission runs; the grader refuses directories it did not create.
+    With ``similarity``, each fetched submission's code is kept in memory and compared once the
+    class is graded (``similarity-HW.csv`` / ``.html`` beside the gradebook).
     """
     isolation = detect_isolation()
     if isolation.level != "full" and not options.allow_partial_isolation:
@@ -105,6 +120,7 @@ def run_batch(
     if options.mode == "grade" and not options.skip_load:
         _calibrate_once(homework, options, progress)
     rows: list[dict[str, str]] = []
+    documents: dict[str, Document] = {}
 
     def one(ref: SubmissionRef) -> dict[str, str]:
         with tempfile.TemporaryDirectory(prefix="grader-fetch-") as tmp:
@@ -117,6 +133,10 @@ def run_batch(
                     type(exc).__name__
                 ]
                 return gradebook_row(None, ref.student_id, homework, ref.repository, message[0])
+            if similarity is not None:
+                documents[ref.student_id] = read_document(
+                    ref.student_id, source, similarity.settings
+                )
             report: Report = grade_submission(
                 homework,
                 source,
@@ -139,6 +159,16 @@ def run_batch(
     with reports, ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
         rows = list(pool.map(one, refs))
         reports.write(f"gradebook-{homework}.csv", render_gradebook(rows))
+        if similarity is not None and len(documents) >= 2:
+            progress("similarity: comparing every pair of submissions")
+            result = analyse(
+                homework, documents, similarity.settings, similarity.starter, reports.path
+            )
+            write_similarity(reports, result, documents)
+            progress(
+                f"similarity: {len(result.flagged)} code pair(s), "
+                f"{len(result.behaviour)} behaviour pair(s) flagged"
+            )
     return rows
 
 

@@ -103,3 +103,21 @@ def test_final_cli_writes_csv_and_rejects_bad_input(books: dict[str, Path], tmp_
         [*args[:4], "hw1=/nonexistent.csv"], capture_output=True, text=True, timeout=60
     )
     assert bad.returncode == 2 and "Traceback" not in bad.stderr and "HW=PATH" in bad.stderr
+
+
+def test_last_accepted_is_the_last_moment_that_earns_points() -> None:
+    """The runbook's release schedule and the late policy agree to the second."""
+    import datetime as dt
+
+    from grader.course.config import load_course_config
+    from grader.course.final import days_late, last_accepted, late_factor
+
+    course = load_course_config()
+    for deadline in course.deadlines.values():
+        last = last_accepted(deadline, course)
+        on_edge = days_late(last.isoformat(), deadline, course.grace_minutes)
+        after = days_late(
+            (last + dt.timedelta(seconds=1)).isoformat(), deadline, course.grace_minutes
+        )
+        assert late_factor(on_edge, course) > 0
+        assert late_factor(after, course) == 0

@@ -1,0 +1,1 @@
+"""Similarity between the submissions of a class: shared code (winnowing) and shared failures."""

@@ -21,6 +21,7 @@ from typing import Any
 from grader.grading.locks import exclusive_load
 from grader.load.run import Measurement, Schedule, Step, Window, measure
 from grader.sandbox.capabilities import Isolation
+from grader.sandbox.policy import load_sandbox_policy
 from grader.sandbox.runner import Sandbox
 from grader.service import StartupError, start_service
 from grader.version import GRADER_VERSION
@@ -93,7 +94,10 @@ def measure_calibration(
                 "warning",
             ]
             env = {"PATH": f"{Path(sys.executable).parent}:/usr/bin:/bin", "PYTHONPATH": ""}
-            service = start_service(box, serve, 60.0, env_extra=env)
+            startup_s = float(
+                load_sandbox_policy().stage_settings("load")["calibration_startup_timeout_s"]
+            )
+            service = start_service(box, serve, startup_s, env_extra=env)
             if hold_lock:
                 with exclusive_load():
                     result = measure(service.base_url, service.netns, customers, schedule)

@@ -30,6 +30,9 @@ class MutationResult:
     survived: list[Mutant] = field(default_factory=list)
     nulls_failed: list[Mutant] = field(default_factory=list)
     nulls_passed: list[Mutant] = field(default_factory=list)
+    # A null mutant whose run hit the time limit says nothing about the suite (a busy machine, a
+    # slow suite): it is neither a pass nor a failure.
+    nulls_timed_out: list[Mutant] = field(default_factory=list)
     not_run: int = 0
     seconds: float = 0.0
 
@@ -132,7 +135,7 @@ def run_mutants(
     spaces = [_workspace(box, i) for i in range(max(1, workers))]
     free: list[Path] = list(spaces)
     guard = threading.Lock()
-    outcomes: dict[int, bool | None] = {}  # index -> failed (None: not run)
+    outcomes: dict[int, str | None] = {}  # index -> "failed" | "passed" | "timeout" (None: not run)
 
     def one(index: int) -> None:
         mutant = mutants[index]
@@ -164,7 +167,10 @@ def run_mutants(
                 )
             finally:
                 _write_as(path, original, box.uid)
-            outcomes[index] = outcome.timed_out or outcome.returncode != 0
+            if outcome.timed_out:
+                outcomes[index] = "timeout"
+            else:
+                outcomes[index] = "failed" if outcome.returncode != 0 else "passed"
         finally:
             with guard:
                 free.append(space)
@@ -173,13 +179,15 @@ def run_mutants(
         list(pool.map(one, range(len(mutants))))
     box.kill_leftovers()
     for index, mutant in enumerate(mutants):
-        failed = outcomes.get(index)
-        if failed is None:
+        outcome = outcomes.get(index)
+        if outcome is None:
             result.not_run += 0 if mutant.null else 1
         elif mutant.null:
-            (result.nulls_failed if failed else result.nulls_passed).append(mutant)
-        else:
-            (result.killed if failed else result.survived).append(mutant)
+            {"failed": result.nulls_failed, "passed": result.nulls_passed}.get(
+                outcome, result.nulls_timed_out
+            ).append(mutant)
+        else:  # a planted bug that makes the suite hang counts as caught, as in every mutation tool
+            (result.survived if outcome == "passed" else result.killed).append(mutant)
     for space in spaces:
         shutil.rmtree(space, ignore_errors=True)
     result.seconds = round(time.monotonic() - started, 1)

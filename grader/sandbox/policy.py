@@ -91,10 +91,11 @@ def render_policy_markdown() -> str:
         f"| file size | {limits.file_size_mb} MiB |",
         f"| output kept per process | {limits.output_bytes} bytes (head and tail) |",
         "",
-        "| Stage | Setting | Seconds |",
+        "| Stage | Setting | Value |",
         "|---|---|---:|",
     ]
     for stage, settings in policy.stages.items():
         for key, value in settings.items():
-            lines.append(f"| `{stage}` | `{key}` | {value:g} |")
+            unit = " s" if key.endswith("_s") else ""
+            lines.append(f"| `{stage}` | `{key}` | {value:g}{unit} |")
     return "\n".join(lines) + "\n"

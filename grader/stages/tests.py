@@ -224,6 +224,7 @@ def run_test_quality(ctx: GradeContext) -> None:
         "killed": [m.describe() for m in result.killed],
         "survived": [m.describe() for m in result.survived],
         "null_failed": [m.describe() for m in result.nulls_failed],
+        "null_timed_out": [m.describe() for m in result.nulls_timed_out],
         "not_run": result.not_run,
         "seconds": result.seconds,
     }
@@ -239,6 +240,19 @@ def run_test_quality(ctx: GradeContext) -> None:
             f"{summary}, but it also failed on a change that alters no behaviour "
             f"({result.nulls_failed[0].describe()}): a suite must test what the code does, not "
             "its text (a hash of the source, a line count) or its environment",
+            started=started,
+        )
+        return
+    if result.nulls_timed_out and not result.nulls_passed:
+        ctx.record(
+            "tests.quality",
+            "skipped",
+            0.0,
+            f"skipped: {summary}, but your suite did not finish within "
+            f"{float(settings['mutation_run_timeout_s']):g} s on a copy of your code with no "
+            "behaviour changed, so the grader cannot tell what it catches from what it does "
+            "not (a busy grading machine, or a slow suite). Regrade; if it repeats, make the "
+            "suite faster",
             started=started,
         )
         return

@@ -89,3 +89,49 @@ def test_the_grader_never_imports_the_code_it_mutates(tmp_path: Path) -> None:
     )
     mutants, _ = find_mutants(tmp_path, ("app",))
     assert mutants and not (Path.cwd() / "IMPORTED").exists()
+
+
+# A "suite" that hangs whenever the code holds the null mutant's marker, fails on the `*` -> `/`
+# planted bug, and passes otherwise: enough to see how each outcome is counted.
+HANGING_SUITE = """
+import pathlib, sys, time
+code = pathlib.Path("app/core.py").read_text()
+if "_grader_null_mutant" in code:
+    time.sleep(30)
+sys.exit(1 if "a / b + 1" in code else 0)
+"""
+
+
+def test_a_hanging_null_mutant_is_inconclusive_and_a_hanging_planted_bug_is_caught(
+    tmp_path: Path, require_full_isolation: None
+) -> None:
+    from grader.mutation.run import run_mutants
+    from grader.sandbox import Sandbox, detect_isolation
+    from grader.stages.interpreter import submission_python
+
+    isolation = detect_isolation()
+    python = submission_python(isolation.drop_user)
+    box = Sandbox(tmp_path / "job", isolation, read_only=[Path(python).resolve().parents[1]])
+    box.workdir.mkdir()
+    box.prepare_dirs()
+    try:
+        mutants, nulls = mutants_of(box.src)
+        times = next(m for m in mutants if m.original == " * ")
+        insert_null = [n for n in nulls if "_grader_null_mutant" in n.text][:1]
+        survivor = next(m for m in mutants if m.operator == "status_code")
+        assert insert_null, "find_mutants offers a null mutant that adds an unused name"
+        (box.src / "suite.py").write_text(HANGING_SUITE)
+        result = run_mutants(
+            box,
+            [python, "suite.py"],
+            [times, survivor, *insert_null],
+            per_run_s=3,
+            budget_s=60,
+            env=box.env({}),
+        )
+    finally:
+        box.close()
+    assert result.nulls_timed_out == insert_null
+    assert result.nulls_failed == [] and result.nulls_passed == []
+    assert [m.describe() for m in result.killed] == [times.describe()]
+    assert [m.describe() for m in result.survived] == [survivor.describe()]

@@ -141,7 +141,12 @@ def on_files(files: Files, *, config: MkDocsConfig) -> Files:
         for image in deck.images:
             if files.get_file_from_path(image) is None:
                 files.append(File.generated(config, image, abs_src_path=str(root / image)))
-    log.info("lecture_slides: %d decks (%d rendered, %d cached)", len(decks), len(stale), len(decks) - len(stale))
+    log.info(
+        "lecture_slides: %d decks (%d rendered, %d cached)",
+        len(decks),
+        len(stale),
+        len(decks) - len(stale),
+    )
     return files
 
 

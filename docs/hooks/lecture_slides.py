@@ -3,7 +3,8 @@
 * ``on_files``: renders every deck with the pinned Marp CLI (``tools/slides``, installed by
   ``tools/slides/install.sh`` when missing) and adds it to the site as ``lectures/NN_slug/slides.html``,
   next to the lecture page ``lectures/NN_slug/``. The images a deck shows (committed SVG diagrams)
-  are added at their repository path. A deck that shows a remote image, or a local image that does
+  are added at their repository path, and the licence of Marp's slide script (inlined in every deck)
+  at ``assets/slides/``. A deck that shows a remote image, or a local image that does
   not exist, fails the build: the site works offline.
 * ``on_page_markdown``: puts a "Slides" link under the title of each lecture page that has a deck.
 
@@ -38,7 +39,15 @@ HTML_SOURCE = re.compile(r"""\bsrc\s*=\s*["']([^"']+)["']""")
 URL_SCHEME = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*:")
 H1 = re.compile(r"^# \S")
 MARP_OPTIONS = ("--html", "--no-stdin", "--theme-set", "course-theme.css")
+# The rendered HTML points at the licence of Marp's inlined slide script on a CDN; the site ships a
+# copy of that file instead, so no page mentions a remote host.
+LICENSE_URL = re.compile(
+    r"https://unpkg\.com/@marp-team/marp-cli@[^/\s]+/lib/bespoke\.js\.LICENSE\.txt"
+)
+LICENSE_SOURCE = Path("node_modules/@marp-team/marp-cli/lib/bespoke.js.LICENSE.txt")
+LICENSE_SITE_PATH = "assets/slides/bespoke.js.LICENSE.txt"
 RENDER_TIMEOUT_S = 180
+CACHE_FORMAT = "2"  # bump when the post-processing of Marp's HTML changes
 
 
 @dataclass(frozen=True)
@@ -91,7 +100,7 @@ def _cache_key(tools: Path, deck: Deck) -> str:
     for part in (tools / "package-lock.json", tools / "course-theme.css", deck.source):
         digest.update(part.read_bytes())
         digest.update(b"\0")
-    digest.update(" ".join(MARP_OPTIONS).encode())
+    digest.update(" ".join((CACHE_FORMAT, *MARP_OPTIONS)).encode())
     return digest.hexdigest()[:24]
 
 
@@ -124,7 +133,9 @@ def _render(tools: Path, decks: list[Deck], cache: Path) -> None:
             html = outputs / deck.lecture / "slides.html"
             if not html.is_file():
                 raise PluginError(f"marp wrote no HTML for lectures/{deck.lecture}/{DECK_NAME}")
-            shutil.copyfile(html, cache / f"{_cache_key(tools, deck)}.html")
+            local_license = posixpath.relpath(LICENSE_SITE_PATH, posixpath.dirname(deck.site_path))
+            text = LICENSE_URL.sub(local_license, html.read_text(encoding="utf-8"))
+            (cache / f"{_cache_key(tools, deck)}.html").write_text(text, encoding="utf-8")
 
 
 def on_files(files: Files, *, config: MkDocsConfig) -> Files:
@@ -135,6 +146,11 @@ def on_files(files: Files, *, config: MkDocsConfig) -> Files:
     stale = [d for d in decks if not (cache / f"{_cache_key(tools, d)}.html").is_file()]
     if stale:
         _render(tools, stale, cache)
+    if decks:
+        license_file = tools / LICENSE_SOURCE
+        if not license_file.is_file():
+            _install(tools)
+        files.append(File.generated(config, LICENSE_SITE_PATH, abs_src_path=str(license_file)))
     for deck in decks:
         rendered = cache / f"{_cache_key(tools, deck)}.html"
         files.append(File.generated(config, deck.site_path, abs_src_path=str(rendered)))

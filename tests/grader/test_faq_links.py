@@ -73,7 +73,15 @@ def _report(status: str) -> Report:
         "0.1.0",
         "b" * 64,
         "1.0.0",
-        {"level": "full", "override": False, "notes": []},
+        {
+            "level": "full",
+            "filesystem": "allow-list (bubblewrap)",
+            "override": False,
+            "network": "netns",
+            "user": "uid",
+            "process_limit": "x",
+            "notes": [],
+        },
         None,
         "2026-11-27T00:00:00+00:00",
         1.0,
@@ -103,3 +111,15 @@ def test_console_what_to_fix_prints_the_faq_link(monkeypatch: pytest.MonkeyPatch
     monkeypatch.setattr(grade_cli, "out", console)
     grade_cli.print_what_to_fix(_report("failed"), "student", "full", SITE)
     assert f"FAQ: {SITE}guides/faq.html#port-binding" in console.export_text()
+
+
+def test_a_report_with_faq_links_validates_against_the_schema() -> None:
+    import json
+
+    import jsonschema
+
+    from grader.report.model import SCHEMA_PATH
+
+    data = _report("failed").to_dict()
+    assert data["checks"][0]["faq"] == "guides/faq.html#port-binding"
+    jsonschema.validate(data, json.loads(SCHEMA_PATH.read_text()))

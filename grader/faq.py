@@ -2,7 +2,9 @@
 
 Every entry is a heading with an explicit, stable anchor written with attr_list syntax,
 ``## The service does not start: port already in use { #port-binding }``. A rubric check names an
-entry with ``faq = "port-binding"``; reports link the entry when the check fails.
+entry with ``faq = "port-binding"``; reports link the entry when the check fails. The page lives in the
+course checkout (``docs/``), not in the grader wheel: a grader installed without it links the site's
+page without checking the anchor, which the repository's tests check instead.
 """
 
 from __future__ import annotations
@@ -31,7 +33,7 @@ def _anchors(text: str) -> frozenset[str]:
 
 
 @cache
-def faq_anchors(page: Path = FAQ_PAGE) -> frozenset[str]:
+def faq_anchors(page: Path) -> frozenset[str]:
     """The explicit heading anchors of the FAQ page (empty when the page does not exist)."""
     return _anchors(page.read_text(encoding="utf-8")) if page.is_file() else frozenset()
 

@@ -29,7 +29,7 @@ def test_hw1_links_at_least_five_checks_to_existing_faq_entries() -> None:
     rubric = load_rubric("hw1")
     linked = {c.id: c.faq for c in rubric.checks if c.faq}
     assert len(linked) >= 5, linked
-    assert set(linked.values()) <= faq_anchors()
+    assert set(linked.values()) <= faq_anchors(FAQ_PAGE)
     assert linked["service.starts"] == "port-binding"
     assert linked["install.environment"] == "uv-lock-drift"
     assert linked["api.validation"] == "validation-422-vs-500"
@@ -45,7 +45,7 @@ def test_faq_page_has_the_homework_entries() -> None:
         "database-unreachable",
         "prometheus-target-down",
         "red-ci",
-    } <= faq_anchors()
+    } <= faq_anchors(FAQ_PAGE)
 
 
 def test_a_rubric_naming_an_unknown_faq_entry_is_rejected(tmp_path: Path) -> None:
@@ -57,6 +57,16 @@ def test_a_rubric_naming_an_unknown_faq_entry_is_rejected(tmp_path: Path) -> Non
     rubric.write_text(text.replace('faq = "port-binding"', 'faq = "no-such-entry"', 1))
     with pytest.raises(UsageError, match="no-such-entry"):
         load_rubric("hw1", suites)
+
+
+def test_an_installed_grader_without_the_faq_page_still_loads_rubrics(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import grader.faq
+
+    monkeypatch.setattr(grader.faq, "FAQ_PAGE", tmp_path / "absent" / "faq.md")
+    check = load_rubric("hw1").check("service.starts")
+    assert check.faq_path() == "guides/faq.html#port-binding"
 
 
 def _report(status: str) -> Report:

@@ -1,4 +1,4 @@
-"""The rubric: checks, points, visibility, lecture links and thresholds of a homework.
+"""The rubric: checks, points, visibility, lecture and FAQ links and thresholds of a homework.
 
 Read from ``<suites>/<hw>/rubric.toml`` and validated against the stage registry
 (:mod:`grader.stages`): every check id must be one the grader implements, and its stage is taken
@@ -31,6 +31,7 @@ class Check:
     points: float
     visibility: Visibility
     lecture: str = ""  # "NN_slug#anchor": the lecture section that teaches it
+    faq: str = ""  # anchor of the FAQ entry (docs/guides/faq.md) for the usual reason it fails
 
     def lecture_path(self) -> str:
         """The site path of the lecture section (``lectures/NN_slug.html#anchor``), or ""."""
@@ -38,6 +39,12 @@ class Check:
             return ""
         page, _, anchor = self.lecture.partition("#")
         return LECTURE_LINK.format(page=page) + (f"#{anchor}" if anchor else "")
+
+    def faq_path(self) -> str:
+        """The site path of the check's FAQ entry (``guides/faq.html#anchor``), or ""."""
+        from grader.faq import faq_path
+
+        return faq_path(self.faq)
 
 
 @dataclass(frozen=True)
@@ -85,6 +92,20 @@ def _parse_check(item: dict[str, Any], registry: dict[str, str], where: Path) ->
             f"rubric {where}: check {check_id} names a stage; stages come from the registry"
         )
     visibility = item.get("visibility", "visible")
+    faq = item.get("faq", "")
+    if faq:
+        from grader import faq as course_faq
+
+        if not isinstance(faq, str):
+            raise UsageError(f"rubric {where}: check {check_id} has a bad faq {faq!r}")
+        # The FAQ page is part of the course checkout, not of an installed grader wheel: the anchor
+        # is checked wherever the page exists (this repository, its CI, an instructor's clone).
+        page = course_faq.FAQ_PAGE
+        if page.is_file() and faq not in course_faq.faq_anchors(page):
+            raise UsageError(
+                f"rubric {where}: check {check_id} names FAQ entry {faq!r}, "
+                f"which is not a heading anchor of {page}"
+            )
     if visibility not in ("visible", "hidden"):
         raise UsageError(f"rubric {where}: check {check_id} has a bad visibility {visibility!r}")
     try:
@@ -95,6 +116,7 @@ def _parse_check(item: dict[str, Any], registry: dict[str, str], where: Path) ->
             points=float(item["points"]),
             visibility=visibility,
             lecture=item.get("lecture", ""),
+            faq=faq,
         )
     except (KeyError, TypeError, ValueError) as exc:
         raise UsageError(f"rubric {where}: check {check_id} is incomplete ({exc})") from exc

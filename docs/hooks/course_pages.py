@@ -181,7 +181,14 @@ def _nav(site: CourseSite) -> list[dict[str, Any]]:
         {"Course": ["index.md", "syllabus.md", "grading.md", "demos.md"]},
         {"Lectures": [p.page for p in site.lectures]},
         {"Homework": [p.page for p in site.homework]},
-        {"Guides": ["guides/student.md", "guides/instructor.md", "guides/runbook.md"]},
+        {
+            "Guides": [
+                "guides/student.md",
+                "guides/instructor.md",
+                "guides/runbook.md",
+                "guides/faq.md",
+            ]
+        },
         {"Reference": ["reference/grader.md"]},
     ]
 

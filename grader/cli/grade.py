@@ -51,8 +51,8 @@ def score_table(report: Report) -> Table:
 
 
 def print_what_to_fix(report: Report, audience: str, hidden_policy: str, site_url: str) -> None:
-    """Each check that did not pass: its first lines of feedback and the lecture that teaches it."""
-    from grader.report.render import what_to_fix
+    """Each check that did not pass: its first lines of feedback, the lecture that teaches it, its FAQ entry."""
+    from grader.report.render import faq_link, what_to_fix
 
     items = what_to_fix(report, audience, hidden_policy, site_url)
     if not items:
@@ -67,6 +67,8 @@ def print_what_to_fix(report: Report, audience: str, hidden_policy: str, site_ur
             out.print(f"  ... ({len(lines) - FIX_LINES} more lines in report.md)", markup=False)
         if link:
             out.print(f"  read: {link}", markup=False, highlight=False, soft_wrap=True)
+        if faq := faq_link(check, site_url):
+            out.print(f"  FAQ: {faq}", markup=False, highlight=False, soft_wrap=True)
 
 
 def _grade(

@@ -102,6 +102,7 @@ class GradeContext:
             feedback=feedback.strip(),
             duration_s=round(time.monotonic() - started, 3),
             lecture=check.lecture_path(),
+            faq=check.faq_path(),
         )
 
     def passed(self, check_id: str, feedback: str = "", started: float | None = None) -> None:

@@ -9,7 +9,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-SCHEMA_VERSION = "1.1.0"
+SCHEMA_VERSION = "1.2.0"
 SCHEMA_PATH = Path(__file__).with_name("report.schema.json")
 Status = Literal["passed", "failed", "error", "skipped"]
 
@@ -28,6 +28,7 @@ class CheckResult:
     feedback: str = ""
     duration_s: float = 0.0
     lecture: str = ""  # site path of the lecture section that teaches it
+    faq: str = ""  # site path of the FAQ entry for the usual reason it fails
 
     @classmethod
     def skipped(cls, check: Any, reason: str) -> CheckResult:
@@ -42,6 +43,7 @@ class CheckResult:
             check.points,
             f"skipped: {reason}",
             lecture=check.lecture_path(),
+            faq=check.faq_path(),
         )
 
 

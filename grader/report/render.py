@@ -48,6 +48,11 @@ def lecture_link(check: CheckResult, site_url: str) -> str:
     return f"{site_url}{check.lecture}" if check.lecture and site_url else check.lecture
 
 
+def faq_link(check: CheckResult, site_url: str) -> str:
+    """The full URL of the FAQ entry for the usual reason ``check`` fails (or "")."""
+    return f"{site_url}{check.faq}" if check.faq and site_url else check.faq
+
+
 def what_to_fix(
     report: Report, audience: str = "student", hidden_policy: str = "full", site_url: str = ""
 ) -> list[tuple[CheckResult, str, str]]:
@@ -99,6 +104,8 @@ def render_markdown(
                 if link
                 else ""
             )
+            faq = faq_link(c, site_url)
+            read += f" · FAQ: [{c.faq.rpartition('#')[2]}]({faq})" if faq else ""
             if text or read:
                 lines += [
                     f"<details><summary>{ICONS[c.status]} <code>{c.id}</code>: {c.status}{read}</summary>",

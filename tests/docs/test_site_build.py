@@ -175,3 +175,29 @@ def test_every_rubric_check_links_to_an_anchor_of_its_lecture(
             assert check.lecture_path() == f"lectures/{page}.html#{anchor}"
             checked += 1
     assert checked >= 19
+
+
+def test_every_rubric_faq_link_resolves_in_the_built_site(
+    built_site: Path, parse, homework
+) -> None:
+    """Failing checks link an FAQ entry (``guides/faq.html#anchor``): that entry must exist."""
+    from grader.errors import UsageError
+    from grader.rubric import load_rubric
+
+    faq = parse(built_site / "guides" / "faq.html")
+    linked = 0
+    for hw in homework:
+        try:
+            rubric = load_rubric(hw)
+        except UsageError:
+            continue  # not published yet
+        for check in rubric.checks:
+            if not check.faq:
+                continue
+            page, _, anchor = check.faq_path().partition("#")
+            assert page == "guides/faq.html", f"{hw} {check.id}: FAQ link to {page}"
+            assert anchor in faq.ids, f"{hw} {check.id}: no anchor #{anchor} on the FAQ page"
+            linked += 1
+    assert linked >= 5, f"only {linked} rubric checks link the FAQ"
+    for entry in ("database-unreachable", "prometheus-target-down", "red-ci"):
+        assert entry in faq.ids, f"the FAQ has no entry #{entry}"

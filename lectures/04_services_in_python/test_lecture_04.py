@@ -224,3 +224,19 @@ def test_streamlit_page_reacts_to_widgets() -> None:
     app.selectbox[0].select("Two year").run()
     two_year = float(app.metric[0].value.rstrip("%"))
     assert 0 < two_year < month_to_month < 100
+
+
+def test_dynamic_quantization_shrinks_the_mlp_and_keeps_its_auc(tmp_path: Path) -> None:
+    module = load("quantization")
+    result = module.compare(tmp_path, repeats=40)
+    f32, i8 = result["float32"], result["int8"]
+    assert i8.file_bytes < 0.5 * f32.file_bytes  # weights as int8: about a quarter of the bytes
+    assert abs(i8.roc_auc - f32.roc_auc) < 0.01
+    assert f32.roc_auc == pytest.approx(result["sklearn_roc_auc"], abs=1e-4)  # export is faithful
+    assert f32.roc_auc > 0.8
+    assert result["decision_agreement"] > 0.98
+    # The MatMuls became integer MatMuls fed by on-the-fly activation quantization.
+    assert {"MatMulInteger", "DynamicQuantizeLinear"} <= set(i8.op_counts)
+    assert f32.op_counts.get("MatMul", 0) >= 3 and i8.op_counts.get("MatMul", 0) == 0
+    assert not module.QUANTIZED_OPS & set(f32.op_counts)
+    assert i8.one_row_s > 0 and i8.batch_s > 0  # latency is reported, not asserted (shared CPU)

@@ -7,6 +7,7 @@ import importlib
 import json
 import pickle
 import random
+import re
 import sys
 from pathlib import Path
 
@@ -164,3 +165,28 @@ def test_validation_accepts_clean_and_flags_broken_batches(gm, ct):
     assert any("contract" in p for p in problems)
     assert any("monthly_charges" in p for p in problems)
     assert ct.validate_batch(batches[0].drop(columns=["contract"]), vocabulary)
+
+
+def exercise_items(readme: str) -> tuple[dict[int, str], dict[int, str]]:
+    """The 'ML or Ops?' situations and the answer key's entries, by number."""
+    section = readme.split("## Exercise: ML or Ops?", 1)[1].split("\n## ", 1)[0]
+    questions, key = section.split('??? note "Answer key', 1)
+    items = {int(n): text for n, text in re.findall(r"^(\d+)\. (.+)$", questions, re.MULTILINE)}
+    answers = dict(re.findall(r"^ {4}(\d+)\. (.+(?:\n {7,}.+)*)", key, re.MULTILINE))
+    return items, {int(n): text for n, text in answers.items()}
+
+
+def test_ml_or_ops_exercise_has_an_answer_for_every_item() -> None:
+    readme = (EXAMPLES.parent / "README.md").read_text()
+    items, answers = exercise_items(readme)
+    assert len(items) >= 10
+    assert sorted(answers) == sorted(items) == list(range(1, len(items) + 1))
+    labels = {}
+    for number, answer in answers.items():
+        label = re.match(r"\*\*(ML|Ops|Both)\.\*\*\s+(.+)", answer, re.DOTALL)
+        assert label, f"answer {number} does not start with **ML.**, **Ops.** or **Both.**"
+        assert len(label.group(2).split()) >= 8, f"answer {number} gives no reasoning"
+        labels[number] = label.group(1)
+    assert set(labels.values()) == {"ML", "Ops", "Both"}  # not a one-word quiz
+    # The key is collapsible (mkdocs-material admonition), so students answer before reading.
+    assert '??? note "Answer key' in readme

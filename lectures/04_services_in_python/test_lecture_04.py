@@ -224,3 +224,78 @@ def test_streamlit_page_reacts_to_widgets() -> None:
     app.selectbox[0].select("Two year").run()
     two_year = float(app.metric[0].value.rstrip("%"))
     assert 0 < two_year < month_to_month < 100
+
+
+def test_dynamic_quantization_shrinks_the_mlp_and_keeps_its_auc(tmp_path: Path) -> None:
+    module = load("quantization")
+    result = module.compare(tmp_path, repeats=40)
+    f32, i8 = result["float32"], result["int8"]
+    assert i8.file_bytes < 0.5 * f32.file_bytes  # weights as int8: about a quarter of the bytes
+    assert abs(i8.roc_auc - f32.roc_auc) < 0.01
+    assert f32.roc_auc == pytest.approx(result["sklearn_roc_auc"], abs=1e-4)  # export is faithful
+    assert f32.roc_auc > 0.8
+    assert result["decision_agreement"] > 0.98
+    # The MatMuls became integer MatMuls fed by on-the-fly activation quantization.
+    assert {"MatMulInteger", "DynamicQuantizeLinear"} <= set(i8.op_counts)
+    assert f32.op_counts.get("MatMul", 0) >= 3 and i8.op_counts.get("MatMul", 0) == 0
+    assert not module.QUANTIZED_OPS & set(f32.op_counts)
+    assert i8.one_row_s > 0 and i8.batch_s > 0  # latency is reported, not asserted (shared CPU)
+
+
+BOOTSTRAP_SHA256 = "9caac977a0af0c2229abd397eee3345899c4020da2a1a0b711c1cc543fe3719d"
+FORM_CUSTOMER = {
+    "female": "0", "senior_citizen": "0", "partner": "0", "dependents": "0", "tenure": "2",
+    "phone_service": "1", "multiple_lines": "No", "internet_service": "Fiber optic",
+    "online_security": "No", "online_backup": "No", "device_protection": "No",
+    "tech_support": "No", "streaming_tv": "No", "streaming_movies": "No",
+    "contract": "Month-to-month", "paperless_billing": "1", "payment_method": "Electronic check",
+    "monthly_charges": "70.70", "total_charges": "151.65",
+}  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def ui_client() -> Iterator[TestClient]:
+    module = load("ui_service")
+    with TestClient(module.create_app(module.train_from_csv())) as client:
+        yield client
+
+
+def test_ui_page_links_only_local_vendored_assets(ui_client: TestClient) -> None:
+    import hashlib
+
+    page = ui_client.get("/")
+    assert page.status_code == 200 and "text/html" in page.headers["content-type"]
+    links = re.findall(r'(?:href|src|action)="([^"]+)"', page.text)
+    assert links and all(link.startswith("/") and not link.startswith("//") for link in links)
+    assert "http://" not in page.text and "https://" not in page.text  # no CDN, no fonts
+    (css,) = [link for link in links if link.endswith(".css")]
+    served = ui_client.get(css)
+    assert served.status_code == 200 and "text/css" in served.headers["content-type"]
+    assert hashlib.sha256(served.content).hexdigest() == BOOTSTRAP_SHA256
+    licence = EXAMPLES / "ui" / "static" / "vendor" / "bootstrap" / "LICENSE"
+    assert "MIT" in licence.read_text() and "Bootstrap" in licence.read_text()
+    # One input per feature, named as the API's fields.
+    assert len(re.findall(r'<(?:input|select)[^>]* name="', page.text)) == len(FORM_CUSTOMER)
+
+
+def test_ui_form_round_trips_a_prediction(ui_client: TestClient) -> None:
+    json_answer = ui_client.post("/predict", json={
+        k: (float(v) if "charges" in k else int(v)) if v[0].isdigit() else v
+        for k, v in FORM_CUSTOMER.items()
+    }).json()  # fmt: skip
+    form_answer = ui_client.post("/predict", data=FORM_CUSTOMER)  # what the browser sends
+    assert form_answer.status_code == 200 and "text/html" in form_answer.headers["content-type"]
+    shown = re.search(r"Churn probability: <strong>([\d.]+)</strong>", form_answer.text)
+    assert shown and float(shown.group(1)) == pytest.approx(
+        json_answer["churn_probability"], abs=5e-4
+    )
+    assert "likely to leave" in form_answer.text and json_answer["churn"] is True
+    assert 'value="70.7"' in form_answer.text  # the form keeps what was entered
+
+
+def test_ui_form_errors_name_the_field_and_keep_the_page(ui_client: TestClient) -> None:
+    bad = dict(FORM_CUSTOMER, tenure="-3", contract="Forever")
+    answer = ui_client.post("/predict", data=bad)
+    assert answer.status_code == 422 and "text/html" in answer.headers["content-type"]
+    assert re.search(r"Please check: contract, tenure", answer.text)
+    assert ui_client.post("/predict", json={"tenure": 1}).status_code == 422  # the API still JSON

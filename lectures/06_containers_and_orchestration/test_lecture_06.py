@@ -3,10 +3,20 @@
 from __future__ import annotations
 
 import importlib.util
+import json
+import os
 import re
+import socket
 import subprocess
 import sys
+import tempfile
+import time
 import tomllib
+import urllib.error
+import urllib.request
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
 
@@ -251,3 +261,200 @@ def test_dockerfile_pins_the_course_uv() -> None:
     images = re.findall(r"ghcr\.io/astral-sh/uv:([\w.]+)", (EXAMPLES / "Dockerfile").read_text())
     assert images == [locked] == [ci_pin]
     assert f"ghcr.io/astral-sh/uv:{locked}" in README.read_text()
+
+
+# --- The Dockerfile with a real engine: podman build, run, debug, kube play ----------------------
+# Recipe of .ci/run: .ci/container-setup.sh installs podman and local stand-ins of the base images;
+# CONTAINERS_CONF selects its containers.conf. Names carry the `lecture06-` prefix: other tests
+# (hw2) build and run images on the same engine.
+
+CONTAINERS_CONF = Path("/etc/containers/mlops-course.conf")
+IMAGE = "localhost/lecture06-churn-service:test"
+BASE_IMAGES = ("docker.io/library/python:3.11-slim", "ghcr.io/astral-sh/uv:0.13.9")
+UV_CACHE = Path(tempfile.gettempdir()) / "mlops-course-uv-cache"  # shared with the hw2 tests
+
+
+def podman(*args: str, timeout: float = 60, check: bool = True) -> subprocess.CompletedProcess[str]:
+    """Run podman with the course's containers.conf; fail the test with its output on error."""
+    env = dict(os.environ)
+    if "CONTAINERS_CONF" not in env and CONTAINERS_CONF.is_file():
+        env["CONTAINERS_CONF"] = str(CONTAINERS_CONF)
+    done = subprocess.run(
+        ["podman", *args], env=env, capture_output=True, text=True, timeout=timeout, check=False
+    )
+    if check and done.returncode != 0:
+        pytest.fail(f"podman {' '.join(args)}:\n{done.stdout[-2000:]}{done.stderr[-2000:]}")
+    return done
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def get(url: str) -> tuple[int, str]:
+    """One HTTP GET; (0, error) when nothing answers yet."""
+    try:
+        with urllib.request.urlopen(url, timeout=3) as response:
+            return response.status, response.read().decode()
+    except urllib.error.HTTPError as error:
+        return error.code, error.read().decode()
+    except OSError as error:
+        return 0, str(error)
+
+
+def wait_for_health(port: int, container: str, seconds: float = 60) -> str:
+    """Poll /health until 200; fail with the container's logs if it stops or time runs out."""
+    deadline = time.monotonic() + seconds
+    while True:
+        status, body = get(f"http://127.0.0.1:{port}/health")
+        if status == 200:
+            return body
+        running = podman("inspect", "--format", "{{.State.Running}}", container, check=False)
+        if running.stdout.strip() != "true" or time.monotonic() > deadline:
+            logs = podman("logs", container, check=False)
+            pytest.fail(f"no /health ({body}):\n{logs.stdout[-2000:]}{logs.stderr[-2000:]}")
+        time.sleep(0.3)
+
+
+@dataclass
+class BuiltImage:
+    seconds: float
+    context: Path
+
+
+@pytest.fixture(scope="module")
+def engine(require_tool: Callable[[str], str]) -> None:
+    """podman and the base images (stand-ins from .ci/container-setup.sh when no registry)."""
+    require_tool("podman")
+    missing = [b for b in BASE_IMAGES if podman("image", "exists", b, check=False).returncode]
+    if missing:
+        message = f"needs base images {missing}: run .ci/container-setup.sh as root"
+        if os.environ.get("CI") == "true":
+            pytest.fail(message)
+        pytest.skip(message)
+
+
+@pytest.fixture(scope="module")
+def image(engine: None, tmp_path_factory: pytest.TempPathFactory) -> BuiltImage:
+    """The lecture's Dockerfile built once, offline: dependencies come from a uv cache filled here."""
+    context = load("build_context").assemble(tmp_path_factory.mktemp("lecture06") / "context")
+    fill = subprocess.run(
+        ["uv", "sync", "--frozen", "--no-dev", "--no-editable", "--quiet"],
+        cwd=context,
+        env={
+            **os.environ,
+            "UV_CACHE_DIR": str(UV_CACHE),
+            "UV_PROJECT_ENVIRONMENT": str(tmp_path_factory.mktemp("prefill") / "venv"),
+            "UV_PYTHON_DOWNLOADS": "never",
+        },
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert fill.returncode == 0, fill.stderr[-2000:]
+    started = time.monotonic()
+    podman(
+        "build", "--format", "docker", "--network", "none",
+        "--volume", f"{UV_CACHE}:/root/.cache/uv", "--tag", IMAGE, str(context),
+        timeout=300,
+    )  # fmt: skip
+    return BuiltImage(time.monotonic() - started, context)
+
+
+def test_image_is_built_from_the_lecture_dockerfile(image: BuiltImage) -> None:
+    inspected = json.loads(podman("image", "inspect", IMAGE).stdout)[0]
+    assert inspected["Config"]["User"] == "10001:10001"
+    assert inspected["Config"]["Cmd"][:2] == ["uvicorn", "churn_service.app:app"]
+    assert inspected["Healthcheck"]["Test"][0] == "CMD"  # kept by --format docker
+    # The runtime stage holds the virtualenv and the model, not uv or the source tree.
+    listing = podman("run", "--rm", "--network", "none", IMAGE, "sh", "-c",
+                     "ls /app /app/models; command -v uv || echo no-uv").stdout  # fmt: skip
+    assert "churn.onnx" in listing and "no-uv" in listing and "churn_service" not in listing
+
+
+def test_container_serves_and_the_debugging_walkthrough_works(image: BuiltImage) -> None:
+    name, port = f"lecture06-api-{uuid.uuid4().hex[:8]}", free_port()
+    podman("run", "--detach", "--name", name, "--publish", f"127.0.0.1:{port}:8000", IMAGE)
+    try:
+        assert json.loads(wait_for_health(port, name)) == {"status": "ok"}
+        request = urllib.request.Request(
+            f"http://127.0.0.1:{port}/predict",
+            data=json.dumps(CUSTOMER).encode(),
+            headers={"Content-Type": "application/json"},
+        )
+        with urllib.request.urlopen(request, timeout=5) as response:
+            answer = json.loads(response.read())
+        assert 0.5 < answer["churn_probability"] < 1 and answer["churn"] is True
+        # 1. logs: what the process printed (stdout/stderr of PID 1's tree).
+        logs = podman("logs", name)
+        assert "loading model from /app/models/churn.onnx" in logs.stdout + logs.stderr
+        # 2. exec: a command inside the running container, as its user, with its environment.
+        assert podman("exec", name, "id", "-u").stdout.strip() == "10001"
+        assert podman("exec", name, "printenv", "MODEL_PATH").stdout.strip().endswith("churn.onnx")
+        # 3. inspect: state, configuration, health.
+        state = json.loads(podman("inspect", name).stdout)[0]["State"]
+        assert state["Running"] is True
+        assert podman("healthcheck", "run", name, check=False).returncode == 0
+    finally:
+        podman("rm", "--force", "--time", "0", name, check=False)
+
+
+def test_debugging_a_container_that_exits_at_start(image: BuiltImage) -> None:
+    name = f"lecture06-broken-{uuid.uuid4().hex[:8]}"
+    podman("run", "--name", name, "--network", "none", "--env", "MODEL_PATH=/app/models/missing.onnx",
+           IMAGE, check=False, timeout=90)  # fmt: skip
+    try:
+        state = json.loads(podman("inspect", name).stdout)[0]["State"]
+        # One process per container: the failure is the container's exit code (with --workers 2,
+        # uvicorn's supervisor exited 0 here and hid it).
+        assert state["Running"] is False and state["ExitCode"] != 0
+        logs = podman("logs", name)
+        text = logs.stdout + logs.stderr
+        assert "NO_SUCHFILE" in text and "missing.onnx" in text
+        assert "Application startup failed" in text
+    finally:
+        podman("rm", "--force", "--time", "0", name, check=False)
+
+
+def test_rendering_for_podman_expands_secrets_like_the_kubelet() -> None:
+    configmap, deployment = load("kube_local").render("localhost/x:1", 18000, "lecture06-")
+    (container,) = deployment["spec"]["template"]["spec"]["containers"]
+    env = {e["name"]: e["value"] for e in container["env"]}
+    assert env["DATABASE_URL"] == "postgresql://churn:change-me@churn-db:5432/churn"
+    assert container["ports"][0]["hostIP"] == "127.0.0.1"
+    assert deployment["metadata"]["name"] == "lecture06-churn-api"
+    assert configmap["data"]["MODEL_PATH"] == "/app/models/churn.onnx"
+    assert container["securityContext"]["readOnlyRootFilesystem"] is True  # left as written
+
+
+def test_kube_play_runs_the_manifests(image: BuiltImage, tmp_path: Path) -> None:
+    port = free_port()
+    documents = load("kube_local").render(IMAGE, port, name_prefix="lecture06-")
+    manifest = tmp_path / "play.yaml"
+    manifest.write_text(yaml.safe_dump_all(documents, sort_keys=False))
+    try:
+        podman("kube", "play", str(manifest), timeout=90)
+        container = "lecture06-churn-api-pod-0-api"
+        assert json.loads(wait_for_health(port, container)) == {"status": "ok"}
+        # The ConfigMap and the Secret arrived as environment variables.
+        printed = podman("exec", container, "printenv", "LOG_LEVEL", "DATABASE_URL").stdout.split()
+        assert printed == ["info", "postgresql://churn:change-me@churn-db:5432/churn"]
+        # The securityContext is enforced: numeric non-root user, read-only root filesystem.
+        assert podman("exec", container, "id", "-u").stdout.strip() == "10001"
+        touch = podman("exec", container, "touch", "/app/x", check=False)
+        assert touch.returncode != 0 and "Read-only file system" in touch.stderr
+    finally:
+        podman("kube", "down", str(manifest), check=False, timeout=90)
+    assert podman("pod", "exists", "lecture06-churn-api-pod-0", check=False).returncode != 0
+
+
+CUSTOMER = {
+    "female": 1, "senior_citizen": 0, "partner": 0, "dependents": 0, "phone_service": 1,
+    "paperless_billing": 1, "tenure": 1, "monthly_charges": 85.0, "total_charges": 85.0,
+    "multiple_lines": "No", "internet_service": "Fiber optic", "online_security": "No",
+    "online_backup": "No", "device_protection": "No", "tech_support": "No", "streaming_tv": "No",
+    "streaming_movies": "No", "contract": "Month-to-month", "payment_method": "Electronic check",
+}  # fmt: skip

@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 from types import ModuleType
 
+import numpy as np
 import pytest
 import yaml
 
@@ -520,3 +521,77 @@ def test_terraform_matches_reconciler_stack(rec) -> None:
     text = (TERRAFORM / "main.tf").read_text()
     for resource in rec.churn_stack():
         assert f'resource "{resource.type}" "{resource.name}"' in text
+
+
+# --- A/B test of two model versions ---------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def ab() -> ModuleType:
+    return load("ab_test")
+
+
+@pytest.fixture(scope="module")
+def ab_setup(ab: ModuleType) -> tuple:
+    data = ab.load()
+    return data, ab.train_versions(data)
+
+
+def test_traffic_split_is_deterministic_balanced_and_salted(
+    ab: ModuleType, ab_setup: tuple
+) -> None:
+    ids = [str(i) for i in ab_setup[0]["row_id"]]
+    arms = [ab.arm(i) for i in ids]
+    assert arms == [ab.arm(i) for i in ids]  # sticky: same customer, same arm
+    assert abs(arms.count("B") / len(ids) - 0.5) < 0.02
+    assert abs([ab.arm(i, share_b=0.1) for i in ids].count("B") / len(ids) - 0.1) < 0.015
+    reshuffled = [ab.arm(i, salt="another-experiment") for i in ids]
+    moved = sum(a != b for a, b in zip(arms, reshuffled, strict=True)) / len(ids)
+    assert 0.45 < moved < 0.55  # a new salt re-randomises, independently of the old split
+
+
+def test_z_test_agrees_with_scipy(ab: ModuleType) -> None:
+    stats = pytest.importorskip("scipy.stats")
+    z, p = ab.two_proportion_z_test(595, 2759, 567, 2848)
+    chi2, p_scipy, _, _ = stats.chi2_contingency(
+        [[595, 2759 - 595], [567, 2848 - 567]], correction=False
+    )
+    assert p == pytest.approx(p_scipy, rel=1e-9)
+    assert z**2 == pytest.approx(chi2, rel=1e-9)
+
+
+def test_planted_effect_is_significant_and_no_effect_is_not(
+    ab: ModuleType, ab_setup: tuple
+) -> None:
+    data, models = ab_setup
+    same = {"A": models["A"], "B": models["A"]}
+    planted = ab.run_experiment(data, same, save_probability={"A": 0.0, "B": 0.8})
+    assert planted.b.rate < planted.a.rate and planted.z < 0 and planted.p_value < 1e-6
+    # A/A tests: the same model and offer in both arms. Over 20 re-randomisations about 5 % may
+    # come out "significant" by chance (that is what alpha = 0.05 means), not more.
+    p_values = [ab.run_experiment(data, same, salt=f"aa-{k}").p_value for k in range(20)]
+    assert sum(p < 0.05 for p in p_values) <= 3
+    assert max(p_values) > 0.5
+
+
+def test_sample_size_matches_the_formula_and_gives_the_promised_power(ab: ModuleType) -> None:
+    # By hand: z = 1.95996 and 0.84162, p = 0.55; (1.95996 * sqrt(2 * 0.55 * 0.45)
+    # + 0.84162 * sqrt(0.25 + 0.24))^2 / 0.1^2 = 387.3 -> 388 per arm.
+    n = ab.sample_size_per_arm(0.5, 0.6)
+    assert n == 388
+    assert ab.sample_size_per_arm(0.26, 0.25) > 25 * ab.sample_size_per_arm(0.26, 0.20)
+    # Simulated experiments at that size detect the difference about 80 % of the time.
+    rng = np.random.default_rng(0)
+    x_a, x_b = rng.binomial(n, 0.5, 4000), rng.binomial(n, 0.6, 4000)
+    pooled = (x_a + x_b) / (2 * n)
+    z = (x_b - x_a) / n / np.sqrt(pooled * (1 - pooled) * 2 / n)
+    assert 0.77 < np.mean(np.abs(z) > 1.959964) < 0.83
+    with pytest.raises(ValueError, match="differ"):
+        ab.sample_size_per_arm(0.3, 0.3)
+
+
+def test_ab_demo_prints_the_experiment(ab: ModuleType, capsys: pytest.CaptureFixture[str]) -> None:
+    ab.main()
+    out = capsys.readouterr().out
+    assert re.search(r"arm A: \d+ customers", out) and "A/A check" in out
+    assert re.search(r"to detect 1 point \(26% -> 25%\): [\d,]+ per arm", out)

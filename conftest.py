@@ -1,4 +1,4 @@
-"""Shared test fixtures: system-tool requirements and the repository root."""
+"""Shared test fixtures (system-tool requirements, the repository root) and the lab collection rule."""
 
 from __future__ import annotations
 

@@ -2,7 +2,9 @@
 
 A lab is ``lectures/NN_slug/lab/`` with ``README.md``, ``conftest.py``, ``starter/``, ``solution/``
 and ``tests/``. The lab's ``conftest.py`` puts ``$LAB_DIR`` (default ``starter/``) first on
-``sys.path``, so the same tests check whichever copy ``LAB_DIR`` names. Labs are left out of the
+``sys.path``, so the same tests check whichever copy ``LAB_DIR`` names (every lab uses the same
+``conftest.py``: copy ``lectures/01_what_is_mlops/lab/conftest.py``). Tests never call the student's
+code from a fixture: a TODO must show up as a failed test, not as an error. Labs are left out of the
 main collection (see the root ``conftest.py``); this module runs each lab's tests in a subprocess,
 once with ``LAB_DIR=<lab>/starter`` and once with ``LAB_DIR=<lab>/solution``:
 

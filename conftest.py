@@ -1,4 +1,4 @@
-"""Shared test fixtures: system-tool requirements and the repository root."""
+"""Shared test fixtures (system-tool requirements, the repository root) and the lab collection rule."""
 
 from __future__ import annotations
 
@@ -50,3 +50,19 @@ def require_full_isolation() -> None:
         isolation.level == "full",
         "full sandbox isolation (root, bubblewrap, iproute2 netns, setpriv)",
     )
+
+
+def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool | None:
+    """Leave ``lectures/*/lab/`` out unless the command line names the lab (or a file in it).
+
+    A lab's tests check the student's copy named by ``$LAB_DIR`` and fail on the starter by
+    design, so the normal run reaches them only through ``tests/lectures/test_labs.py``. A student
+    running ``uv run pytest lectures/NN_slug/lab`` still gets them.
+    """
+    if collection_path.name != "lab" or collection_path.parent.parent != ROOT / "lectures":
+        return None
+    here = config.invocation_params.dir
+    named = [(here / str(arg).split("::")[0]).resolve() for arg in config.args]
+    if any(path == collection_path or collection_path in path.parents for path in named):
+        return None
+    return True

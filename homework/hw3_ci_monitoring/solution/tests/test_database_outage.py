@@ -13,17 +13,16 @@ from fastapi.testclient import TestClient
 
 from app.config import Settings
 from app.main import create_app
-from tests.conftest import LocalPostgres
+from tests.conftest import LocalPostgres, running_postgres
 
 FAST_S = 5.0  # well under any client's timeout; the connect timeout is 3 s
 
 
 @pytest.fixture(scope="module")
-def own_postgres(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalPostgres]:
+def own_postgres() -> Iterator[LocalPostgres]:
     """A server of this module's own, which the tests stop and start."""
-    server = LocalPostgres(tmp_path_factory.mktemp("outage") / "data")
-    yield server
-    server.cleanup()
+    with running_postgres("churn-outage-pg-") as server:
+        yield server
 
 
 @pytest.fixture(scope="module")

@@ -605,7 +605,9 @@ def test_every_response_carries_a_request_id(base_url: str) -> None:
         assert generated.strip(), f"{method} {path} ({status}) has no {REQUEST_ID_HEADER} header"
     mine = f"public-{uuid.uuid4().hex}"
     status, headers, _ = call(base_url, "GET", "/health", headers={REQUEST_ID_HEADER: mine})
-    assert headers.get(REQUEST_ID_HEADER.lower()) == mine, "the caller's id must come back unchanged"
+    assert headers.get(REQUEST_ID_HEADER.lower()) == mine, (
+        "the caller's id must come back unchanged"
+    )
 
 
 def test_metrics_expose_the_contract_families(base_url: str) -> None:

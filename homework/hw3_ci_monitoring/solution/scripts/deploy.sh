@@ -7,7 +7,7 @@
 #   scripts/deploy.sh down    delete everything, the database volume included
 #
 # The cluster is minikube by default (`minikube start` first); CLUSTER=kind uses the kind cluster
-# named $KIND_CLUSTER (default: churn), as .github/workflows/deploy.yml does. Needs docker,
+# named $KIND_CLUSTER (default: churn), as .github/workflows/ci.yml does. Needs docker,
 # kubectl and minikube or kind on PATH.
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -186,4 +186,4 @@ def test_serve_exits_when_the_database_never_answers(tmp_path: Path) -> None:
     assert result.returncode == 3
     [line] = result.stderr.strip().splitlines()
     assert line.startswith("error: the database did not answer within 2 s"), line
-    assert time.monotonic() - started < 30
+    assert time.monotonic() - started < 60  # generous: a loaded machine starts Python slowly

@@ -55,3 +55,45 @@ def render_contract_markdown(contract: dict[str, Any]) -> str:
         required = "yes" if name in customer["required"] else "no"
         lines.append(f"| `{name}` | {kind} | {allowed} | {required} |")
     return "\n".join(lines) + "\n"
+
+
+def render_observability_markdown(contract: dict[str, Any]) -> str:
+    """Markdown tables of a contract's ``observability`` section: metrics, logs, alerts."""
+    observability = contract["observability"]
+    metrics = observability["metrics"]
+    lines = ["| Metric | Type | Labels | What |", "|---|---|---|---|"]
+    for family in metrics["families"]:
+        labels = ", ".join(f"`{label}`" for label in family["labels"]) or "—"
+        lines.append(
+            f"| `{family['name']}` | {family['type']} | {labels} | {family['description']} |"
+        )
+    counted = "are" if metrics["counts_metrics_requests"] else "are **not**"
+    lines += [
+        "",
+        f"* `route`: {metrics['route_label']} Unmatched paths: `{metrics['unmatched_route']}`.",
+        f"* `status`: {metrics['status_label']}; `method`: {metrics['method_label']}.",
+        f"* Requests to `{metrics['path']}` itself {counted} counted.",
+        "",
+        "| Log field | Meaning |",
+        "|---|---|",
+    ]
+    logs = observability["logs"]
+    lines += [f"| `{name}` | {meaning} |" for name, meaning in logs["fields"].items()]
+    request_line = logs["request_line"]
+    lines += [
+        f"| `message` = `{request_line['message']}` | {request_line['description']}, also with: "
+        + ", ".join(f"`{name}` ({meaning})" for name, meaning in request_line["fields"].items())
+        + " |",
+        "",
+        "| Alert | `severity` | `for` at most | Fires when |",
+        "|---|---|---|---|",
+    ]
+    lines += [
+        f"| `{alert['name']}` | `{alert['severity']}` | {alert['max_for']} | {alert['fires_when']}"
+        + (f"; quiet when {alert['stays_quiet_when']}" if "stays_quiet_when" in alert else "")
+        + " |"
+        for alert in observability["alerts"]
+    ]
+    header = contract["response_headers"]["X-Request-ID"]
+    lines += ["", f"`X-Request-ID` on {header['on']}: {header['description']}"]
+    return "\n".join(lines) + "\n"

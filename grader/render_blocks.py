@@ -6,7 +6,8 @@ A block looks like::
     ...generated Markdown...
     <!-- END GENERATED: rubric hw1 -->
 
-``rubric HW`` renders the rubric table, ``contract HW`` the contract tables.
+``rubric HW`` renders the rubric table, ``contract HW`` the contract tables, ``observability HW``
+the metric, log and alert names of a contract (hw3 on).
 """
 
 from __future__ import annotations
@@ -14,7 +15,11 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
-from grader.contracts import load_contract, render_contract_markdown
+from grader.contracts import (
+    load_contract,
+    render_contract_markdown,
+    render_observability_markdown,
+)
 from grader.rubric import load_rubric, render_rubric_markdown
 
 BLOCK = re.compile(
@@ -25,6 +30,7 @@ BLOCK = re.compile(
 RENDERERS: dict[str, Callable[[str], str]] = {
     "rubric": lambda hw: render_rubric_markdown(load_rubric(hw)),
     "contract": lambda hw: render_contract_markdown(load_contract(hw)),
+    "observability": lambda hw: render_observability_markdown(load_contract(hw)),
 }
 
 

@@ -16,12 +16,12 @@ import httpx
 import pytest
 import yaml
 
+from grader.monitoring import alertmanager
+from grader.monitoring import prometheus as harness
+
 HERE = Path(__file__).resolve().parent
 EXAMPLES = HERE / "examples"
 MONITORING = EXAMPLES / "monitoring"
-if str(HERE) not in sys.path:
-    sys.path.insert(0, str(HERE))  # the reusable promtool/Prometheus helper next to this file
-import prometheus_harness as harness  # noqa: E402
 
 YAMLLINT_CONFIG = "{extends: default, rules: {line-length: {max: 100}, document-start: disable}}"
 
@@ -453,13 +453,13 @@ def test_aggregations_keep_the_service_label() -> None:
 
 
 def test_alertmanager_config_is_structurally_valid() -> None:
-    config = harness.load_alertmanager_config(MONITORING / "alertmanager.yml")
-    assert harness.check_alertmanager_config(config) == []
+    config = alertmanager.load_alertmanager_config(MONITORING / "alertmanager.yml")
+    assert alertmanager.check_alertmanager_config(config) == []
     broken = json.loads(json.dumps(config))
     broken["route"]["routes"][0]["receiver"] = "nobody"
     broken["inhibit_rules"][0]["equal"] = []
     broken["inhibit_rules"][0]["source_matchers"] = ["alertname=ChurnApiDown"]  # unquoted
-    problems = harness.check_alertmanager_config(broken)
+    problems = alertmanager.check_alertmanager_config(broken)
     assert len(problems) == 3, problems
 
 
@@ -481,13 +481,13 @@ def test_down_inhibits_the_error_alert_of_the_same_service(require_tool) -> None
     alerts = _firing_alerts("down and failing, labels flow to both alerts", "10m")
     assert [a["alertname"] for a in alerts] == ["ChurnApiDown", "ChurnApiHighErrorRate"]
     rules = yaml_file("alertmanager.yml")["inhibit_rules"]
-    assert harness.inhibited(alerts, rules) == [False, True]
+    assert alertmanager.inhibited(alerts, rules) == [False, True]
     # a different service going down does not silence this one
     other = [{**alerts[0], "service": "billing-api"}, alerts[1]]
-    assert harness.inhibited(other, rules) == [False, False]
+    assert alertmanager.inhibited(other, rules) == [False, False]
     # and without the label on the target (the old recording rules) nothing is inhibited
     stripped = [alerts[0], {k: v for k, v in alerts[1].items() if k != "service"}]
-    assert harness.inhibited(stripped, rules) == [False, False]
+    assert alertmanager.inhibited(stripped, rules) == [False, False]
 
 
 def test_prediction_shift_compares_like_with_like(service: ModuleType) -> None:

@@ -80,7 +80,7 @@ class JobDatabase:
         self._root: Path | None = None
         self._lease: UidLease | None = None
         self._process: RunningProcess | None = None
-        self._port = 0
+        self.port = 0  # where it listens (inside the job's namespace when there is one)
 
     # --- lifecycle --------------------------------------------------------------------------
 
@@ -109,7 +109,7 @@ class JobDatabase:
             f"{config.database}"
         )
         db = cls(url, admin_dsn, box.netns, managed=True)
-        db._box, db._config, db._root, db._lease, db._port = box, config, root, lease, port
+        db._box, db._config, db._root, db._lease, db.port = box, config, root, lease, port
         try:
             db._initdb()
             db.start()
@@ -180,7 +180,7 @@ class JobDatabase:
         with contextlib.suppress(FileNotFoundError):
             (self._data / "postmaster.pid").unlink()  # the previous server is gone: no stale lock
         argv = [str(install_dir() / "bin" / "postgres"), "-D", str(self._data)]
-        argv += ["-h", HOST, "-p", str(self._port), "-k", str(self._data)]
+        argv += ["-h", HOST, "-p", str(self.port), "-k", str(self._data)]
         for key, value in config.server_settings.items():
             argv += ["-c", f"{key}={value}"]
         self._process = box.start(

@@ -55,6 +55,7 @@ def ensure_service(ctx: GradeContext) -> bool:
                 float(settings["startup_timeout_s"]),
                 wrong_port_grace=float(settings["wrong_port_grace_s"]),
                 env_extra=service_environment(ctx),
+                known_ports=frozenset({ctx.database.port} if ctx.database is not None else ()),
             )
         except StartupError as exc:
             also = f"\nAlso: {ctx.train_problem}" if ctx.train_problem else ""

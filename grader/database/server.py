@@ -263,6 +263,9 @@ class JobDatabase:
         )
         self.execute(f'CREATE DATABASE "{name}" OWNER "{role}"', database="postgres")
         self.execute(f'ALTER SCHEMA public OWNER TO "{role}"')
+        # The role reaches its own database only (by default any role may connect to any).
+        for other in ("postgres", "template1", name):
+            self.execute(f'REVOKE CONNECT ON DATABASE "{other}" FROM PUBLIC', database="postgres")
         # What the role does not own: a grader schema it must leave alone (db.untouched).
         self.execute(
             "CREATE SCHEMA grader; CREATE TABLE grader.sentinel (token text NOT NULL); "

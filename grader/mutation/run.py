@@ -164,7 +164,12 @@ def run_mutants(
                 )
             finally:
                 _write_as(path, original, box.uid)
-            outcomes[index] = outcome.timed_out or outcome.returncode != 0
+            if outcome.timed_out and remaining < per_run_s:
+                outcomes[index] = (
+                    None  # cut short by the budget, not by its own timeout: not judged
+                )
+            else:
+                outcomes[index] = outcome.timed_out or outcome.returncode != 0
         finally:
             with guard:
                 free.append(space)

@@ -156,12 +156,13 @@ def check_migrations(probe: DbProbe) -> Verdict:
     """The service's migrations built the schema in the empty database and left ``alembic_version``."""
     problems = []
     versions = probe.alembic_versions()
-    if versions is None:
-        problems.append(
+    if versions is None:  # no migrations at all: nothing else of this check counts
+        return Verdict(
+            0.0,
             "there is no alembic_version table: the schema was not created by alembic migrations "
-            "(create_all or hand-written CREATE TABLE do not count); apply them at start"
+            "(create_all or hand-written CREATE TABLE do not count); apply them at start",
         )
-    elif len(versions) != 1 or not versions[0]:
+    if len(versions) != 1 or not versions[0]:
         problems.append(f"alembic_version should hold exactly one revision; it holds {versions}")
     if probe.rows_or_none() is None:
         problems.append(f"the {probe.table} table does not exist after the service started")

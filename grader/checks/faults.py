@@ -103,40 +103,45 @@ def judge_outage(
     timeout: float,
     alive: bool,
 ) -> Verdict:
-    """While the database is down: /ready 503, /health 200, /predict a clean 503 in time, alive."""
-    problems = []
+    """While the database is down: /predict a clean 503 in time (half the points), /ready 503 and
+    /health 200 (a quarter each); a process that died earns nothing."""
+    if not alive:
+        return Verdict(
+            0.0,
+            "the service process died while the database was down: a missing database is a 503, "
+            "not a reason to exit (the orchestrator would restart it in a loop)",
+        )
+    problems, fraction = [], 1.0
     ready = probes["ready"]
     if not ready or any(isinstance(r, str) or r.status_code != 503 for r in ready):
+        fraction -= 0.25
         problems.append(
             "GET /ready must answer 503 while the database is unreachable; got " + _statuses(ready)
         )
     health = probes["health"]
     if not health or any(isinstance(r, str) or r.status_code != 200 for r in health):
+        fraction -= 0.25
         problems.append(
             "GET /health (liveness) must stay 200 while the database is away; got "
             + _statuses(health)
         )
     predict = load_answers
-    unclean = [a for a in predict if a.status != 503]
-    slow = [a for a in predict if a.seconds > timeout]
-    if not predict:
-        problems.append("no POST /predict was answered while the database was down")
-    elif unclean or slow:
+    unclean = [a for a in predict if a.status != 503 or a.seconds > timeout]
+    bodies = probes["predict"]
+    if not predict or unclean:
+        fraction -= 0.5
         problems.append(
             f"POST /predict while the database was down must answer 503 within {timeout:g} s; "
             f"got {describe_answers(predict)}"
         )
-    else:
-        bodies = probes["predict"]
-        if any(
-            isinstance(r, str) or not isinstance(_json(r), dict) or "detail" not in _json(r)
-            for r in bodies
-        ):
-            problems.append('the 503 body should be the contract\'s Error JSON: {"detail": ...}')
-    if not alive:
-        problems.append("the service process died while the database was down")
+    elif any(
+        isinstance(r, str) or not isinstance(_json(r), dict) or "detail" not in _json(r)
+        for r in bodies
+    ):
+        fraction -= 0.25
+        problems.append('the 503 body should be the contract\'s Error JSON: {"detail": ...}')
     ok = f"while the database was down: /ready 503, /health 200, /predict {describe_answers(predict)}"
-    return Verdict(max(0.0, 1 - len(problems) / 4), "\n".join(problems) or ok)
+    return Verdict(max(0.0, fraction), "\n".join(problems) or ok)
 
 
 def _statuses(responses: list[httpx.Response | str]) -> str:

@@ -168,10 +168,11 @@ def test_hostile_fixture_lands_in_its_band(hw2_reports: dict[str, Report], name:
         assert results[check_id].status == status, (check_id, results[check_id].feedback)
     for check_id, text in spec.get("feedback", {}).items():
         assert text in results[check_id].feedback, (check_id, results[check_id].feedback)
-    if "max_points" in spec:
-        assert report.points <= spec["max_points"], report.points
-    if "min_points" in spec:
-        assert report.points >= spec["min_points"], report.points
+    lost = report.max_points - report.points
+    if "min_lost" in spec:
+        assert lost >= spec["min_lost"], (lost, [(c.id, c.points) for c in report.checks])
+    if "max_lost" in spec:
+        assert lost <= spec["max_lost"], (lost, [(c.id, c.feedback) for c in report.checks])
     for check in report.checks:
         if check.points < check.max_points:
             assert check.feedback, f"{check.id} lost points without a reason"

@@ -82,6 +82,16 @@ class SteadyLoad:
                     self.answers.append(answer)
                 time.sleep(self.pause_s)
 
+    def stop_after(self, deadline: float) -> None:
+        """Wait (until ``deadline`` at most) for the requests sent before now to be answered."""
+        now = time.monotonic()
+        while time.monotonic() < deadline:
+            with self._lock:
+                sent = [a.sent for a in self.answers]
+            if len([t for t in sent if t >= now]) >= self.users:  # every client has moved on
+                return
+            time.sleep(0.1)
+
     def between(self, start: float, end: float) -> list[Answer]:
         """Answers to requests sent in [start, end)."""
         with self._lock:
@@ -126,8 +136,9 @@ def judge_outage(
             + _statuses(health)
         )
     predict = load_answers
-    unclean = [a for a in predict if a.status != 503 or a.seconds > timeout]
     bodies = probes["predict"]
+    unclean = [a for a in predict if a.status != 503 or a.seconds > timeout]
+    unclean += [r for r in bodies if isinstance(r, str) or r.status_code != 503]  # type: ignore[misc]
     if not predict or unclean:
         fraction -= 0.5
         problems.append(

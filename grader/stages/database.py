@@ -30,7 +30,7 @@ from grader.checks.database import (
 from grader.checks.holdout import load_holdout
 from grader.checks.suite_files import suite_json
 from grader.grading.context import GradeContext
-from grader.grading.job_service import NOT_STARTED, ensure_service, restart_service
+from grader.grading.job_service import ensure_service, restart_service
 
 CHECKS = (
     "db.migrations",
@@ -50,7 +50,7 @@ def run(ctx: GradeContext) -> None:
     """Every database check of the rubric that this mode runs."""
     ctx.progress("database: checks")
     if not ensure_service(ctx):
-        ctx.fail_stage("database", ctx.database_problem or NOT_STARTED)
+        ctx.fail_stage("database", f"not run: {ctx.database_problem or ctx.service_problem}")
         return
     if ctx.database is None:
         ctx.fail_stage("database", "not run: this homework's contract has no database")

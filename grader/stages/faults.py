@@ -23,7 +23,7 @@ from grader.checks.api import Verdict, _describe
 from grader.checks.faults import SteadyLoad, describe_answers, judge_outage, wait_for_recovery
 from grader.checks.suite_files import suite_json
 from grader.grading.context import GradeContext
-from grader.grading.job_service import NOT_STARTED, ensure_service, restart_service
+from grader.grading.job_service import ensure_service, restart_service
 
 CHECKS = ("faults.db_outage", "faults.db_recovery", "faults.restart_under_load")
 
@@ -31,7 +31,7 @@ CHECKS = ("faults.db_outage", "faults.db_recovery", "faults.restart_under_load")
 def run(ctx: GradeContext) -> None:
     """The fault scenario; records every wanted check of the stage."""
     if not ensure_service(ctx):
-        ctx.fail_stage("faults", ctx.database_problem or NOT_STARTED)
+        ctx.fail_stage("faults", f"not run: {ctx.database_problem or ctx.service_problem}")
         return
     if ctx.database is None or not ctx.database.managed:
         ctx.skip_stage("faults", "the grader does not control this database (instructor's URL)")
@@ -78,7 +78,9 @@ def _scenario(ctx: GradeContext, customers: list, timeout: float, settings: dict
                 time.sleep(0.3)
         judged_to = time.monotonic()
         alive = service.process.alive()
-        verdict = judge_outage(load.between(judged_from, judged_to), probes, timeout, alive)
+        # Requests sent once the database was gone (a hanging one is "no answer" after the timeout).
+        load.stop_after(judged_to + timeout + 1)
+        verdict = judge_outage(load.between(down, judged_to), probes, timeout, alive)
         _record(ctx, "faults.db_outage", verdict, started)
         # --- the return -------------------------------------------------------------------
         started = time.monotonic()

@@ -46,6 +46,7 @@ FIXTURE_CHECKS = ("service.starts",)
 # The container and kube checks come from another part of the grader (30 points).
 OTHER_STAGES = ("container", "kube")
 MY_POINTS = 70
+LOAD_WITHOUT_A_TABLE = ("load.capacity", "load.error_rate")
 IGNORE = shutil.ignore_patterns(
     ".venv", "__pycache__", ".pytest_cache", ".ruff_cache", ".dev", "secret.env"
 )
@@ -109,10 +110,6 @@ def hw2_reports(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, 
     yield reports
 
 
-def points_of(report: Report, stages: tuple[str, ...]) -> float:
-    return sum(c.max_points for c in report.checks if c.stage in stages)
-
-
 def test_rubric_is_seventy_points_plus_the_container_and_kube_checks() -> None:
     rubric = load_rubric("hw2")
     others = sum(c.points for c in rubric.checks if c.stage in OTHER_STAGES)
@@ -148,8 +145,10 @@ def test_solution_grading_overhead_and_database_start(hw2_reports: dict[str, Rep
 
 def test_starter_scores_low_with_actionable_feedback(hw2_reports: dict[str, Report]) -> None:
     report = hw2_reports["starter"]
-    skipped_load = points_of(report, ("load",))
-    assert report.points + skipped_load <= 30, report.points
+    # Not run here: the stress test. Its capacity and error-rate points are counted as won;
+    # load.rows needs the predictions table the starter does not have.
+    skipped_load = sum(c.max_points for c in report.checks if c.id in LOAD_WITHOUT_A_TABLE)
+    assert report.points + skipped_load <= 30, [(c.id, c.points) for c in report.checks]
     failed = [c for c in report.checks if c.status == "failed"]
     assert any(c.stage == "database" for c in failed)
     for check in failed:

@@ -135,3 +135,12 @@ def test_groups_are_validated(tmp_path: Path, change: tuple[str, str], message: 
     rubric.write_text(text.replace(change[0], change[1], 1))
     with pytest.raises(UsageError, match=message):
         load_rubric("hw2", suites)
+
+
+def test_hw2_public_tests_are_the_ones_students_get() -> None:
+    """The grader runs its own pristine copy of the public tests: the starter's, byte for byte."""
+    root = Path(__file__).resolve().parents[2]
+    graded = suites_dir(None) / "hw2" / "public" / "test_public_api.py"
+    for repo in ("starter", "solution"):
+        given = root / "homework" / "hw2_db_k8s" / repo / "tests" / "public" / "test_public_api.py"
+        assert graded.read_bytes() == given.read_bytes(), f"{repo}'s public tests differ"

@@ -34,10 +34,13 @@ def ensure_service(ctx: GradeContext) -> bool:
     """Start the service if it is not running; a failed start is tried once per grading job."""
     if ctx.service_problem is not None:
         return False
-    if ctx.service is not None and ctx.service.process.alive():
-        # A busy service is not a dead one: a few probes before it is replaced.
-        if any(ctx.service.healthy() for _ in range(3)):
-            return True
+    # A busy service is not a dead one: a few probes before it is replaced.
+    if (
+        ctx.service is not None
+        and ctx.service.process.alive()
+        and any(ctx.service.healthy() for _ in range(3))
+    ):
+        return True
     if ctx.service is not None:
         ctx.service.process.stop()
         ctx.service = None

@@ -9,6 +9,7 @@ import subprocess
 import time
 import uuid
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -102,6 +103,11 @@ class Sandbox:
             self.netns = f"grader-{uuid.uuid4().hex[:10]}"
             netns.create(self.netns)
         self._running: list[RunningProcess] = []
+        # Every process is forked from this one long-lived thread: bubblewrap's --die-with-parent
+        # (PR_SET_PDEATHSIG) fires when the *thread* that forked it exits, so a service started
+        # from a short-lived thread (a check inside the job's network namespace) would be killed
+        # the moment that thread ended.
+        self._spawner = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sandbox-spawn")
 
     @property
     def limits(self) -> Limits:
@@ -226,7 +232,8 @@ class Sandbox:
         uid: int | None = None,
     ) -> subprocess.Popen[bytes]:
         limit_processes = self.uid is not None
-        return subprocess.Popen(
+        return self._spawner.submit(
+            subprocess.Popen,
             self._wrap(argv, cwd, binds, ro_binds, uid),
             cwd=cwd,
             env=env,
@@ -236,7 +243,7 @@ class Sandbox:
             start_new_session=True,
             pass_fds=tuple(pass_fds),
             preexec_fn=lambda: limits.apply(limit_processes=limit_processes),
-        )
+        ).result()
 
     def run(
         self,
@@ -340,6 +347,7 @@ class Sandbox:
     def close(self) -> None:
         """Stop everything and release the uid and network namespace."""
         self.stop_all()
+        self._spawner.shutdown(wait=False)
         if self.netns:
             netns.delete(self.netns)
             self.netns = None

@@ -4,13 +4,18 @@ Read from ``<suites>/<hw>/rubric.toml`` and validated against the stage registry
 (:mod:`grader.stages`): every check id must be one the grader implements, and its stage is taken
 from the registry, never written in the rubric. ``[stages.<name>]`` tables override the sandbox
 policy's stage settings (timeouts) for this homework.
+
+``[groups.<name>]`` caps a set of checks: each check naming ``group = "<name>"`` writes its weight
+as ``points``, and when the group's weights add up to more than ``cap`` they are scaled down in
+proportion so that the whole group is worth ``cap`` points (hw2 runs hw1's checks again, worth at
+most 15 points: a working hw1 service alone stays a low hw2 score).
 """
 
 from __future__ import annotations
 
 import hashlib
 import tomllib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal
 
@@ -32,6 +37,8 @@ class Check:
     visibility: Visibility
     lecture: str = ""  # "NN_slug#anchor": the lecture section that teaches it
     faq: str = ""  # anchor of the FAQ entry (docs/guides/faq.md) for the usual reason it fails
+    group: str = ""  # a capped group ([groups.<name>]); points are then already scaled
+    weight: float = 0.0  # the points the rubric wrote (before a group's cap)
 
     def lecture_path(self) -> str:
         """The site path of the lecture section (``lectures/NN_slug.html#anchor``), or ""."""
@@ -48,6 +55,21 @@ class Check:
 
 
 @dataclass(frozen=True)
+class Group:
+    """A capped group of checks (``[groups.<name>]``)."""
+
+    name: str
+    cap: float
+    title: str = ""
+    weights: float = 0.0  # the sum of its checks' written points
+
+    @property
+    def scale(self) -> float:
+        """The factor applied to its checks' written points (1 when they fit under the cap)."""
+        return min(1.0, self.cap / self.weights) if self.weights else 1.0
+
+
+@dataclass(frozen=True)
 class Rubric:
     """A homework's rubric as loaded from ``<suites>/<hw>/rubric.toml``."""
 
@@ -57,6 +79,7 @@ class Rubric:
     checks: tuple[Check, ...]
     thresholds: dict[str, Any] = field(default_factory=dict)
     stage_overrides: dict[str, dict[str, Any]] = field(default_factory=dict)
+    groups: dict[str, Group] = field(default_factory=dict)
     directory: Path = Path()
     sha256: str = ""
 
@@ -117,9 +140,40 @@ def _parse_check(item: dict[str, Any], registry: dict[str, str], where: Path) ->
             visibility=visibility,
             lecture=item.get("lecture", ""),
             faq=faq,
+            group=str(item.get("group", "")),
+            weight=float(item["points"]),
         )
     except (KeyError, TypeError, ValueError) as exc:
         raise UsageError(f"rubric {where}: check {check_id} is incomplete ({exc})") from exc
+
+
+def _apply_groups(
+    checks: list[Check], raw: dict[str, Any], where: Path
+) -> tuple[list[Check], dict[str, Group]]:
+    """Validate ``[groups.*]`` and scale each capped group's checks to its cap."""
+    groups: dict[str, Group] = {}
+    for name, table in raw.items():
+        try:
+            cap = float(table["cap"])
+        except (KeyError, TypeError, ValueError) as exc:
+            raise UsageError(
+                f"rubric {where}: [groups.{name}] needs a numeric cap ({exc})"
+            ) from exc
+        if cap <= 0:
+            raise UsageError(f"rubric {where}: [groups.{name}] cap must be positive")
+        members = [c for c in checks if c.group == name]
+        if not members:
+            raise UsageError(f"rubric {where}: [groups.{name}] has no checks")
+        weights = sum(c.weight for c in members)
+        groups[name] = Group(name, cap, str(table.get("title", "")), weights)
+    for check in checks:
+        if check.group and check.group not in groups:
+            raise UsageError(
+                f"rubric {where}: check {check.id} names group {check.group!r}, which has no "
+                f"[groups.{check.group}] table"
+            )
+    scaled = [replace(c, points=c.weight * groups[c.group].scale) if c.group else c for c in checks]
+    return scaled, groups
 
 
 def load_rubric(homework: str, suites: str | Path | None = None) -> Rubric:
@@ -143,6 +197,7 @@ def load_rubric(homework: str, suites: str | Path | None = None) -> Rubric:
     overrides = dict(raw.get("stages", {}))
     if unknown := sorted(set(overrides) - set(STAGE_NAMES)):
         raise UsageError(f"rubric {path}: [stages] names unknown stages {unknown}")
+    checks, groups = _apply_groups(checks, raw.get("groups", {}), path)
     order = {name: i for i, name in enumerate(STAGE_NAMES)}
     return Rubric(
         homework=raw["homework"],
@@ -152,6 +207,7 @@ def load_rubric(homework: str, suites: str | Path | None = None) -> Rubric:
         checks=tuple(sorted(checks, key=lambda c: order[c.stage])),
         thresholds=dict(raw.get("thresholds", {})),
         stage_overrides=overrides,
+        groups=groups,
         directory=directory,
         sha256=hashlib.sha256(raw_bytes).hexdigest(),
     )
@@ -174,6 +230,7 @@ def render_rubric_markdown(
         "|---|---|---|---:|---|---|",
     ]
     for c in rubric.checks:
+        title = f"{c.title} *({c.group})*" if c.group else c.title
         taught = ""
         if c.lecture:
             page, _, anchor = c.lecture.partition("#")
@@ -181,7 +238,13 @@ def render_rubric_markdown(
             name = f"Lecture {int(page[:2])}"
             taught = name if pages is not None and page not in pages else f"[{name}]({href})"
         lines.append(
-            f"| `{c.id}` | {c.title} | {c.stage} | {c.points:g} | {c.visibility} | {taught} |"
+            f"| `{c.id}` | {title} | {c.stage} | {c.points:g} | {c.visibility} | {taught} |"
         )
     lines.append(f"| | **Total** | | **{rubric.max_points:g}** | | |")
+    for group in rubric.groups.values():
+        lines.append(
+            f"\nChecks marked *({group.name})*: {group.title or 'a capped group'}. Together they "
+            f"are worth at most {group.cap:g} points: their weights ({group.weights:g}) are scaled "
+            f"by {group.scale:g}."
+        )
     return "\n".join(lines) + "\n"

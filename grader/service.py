@@ -98,8 +98,12 @@ def start_service(
     limits: Limits | None = None,
     env_extra: dict[str, str] | None = None,
     wrong_port_grace: float = 3.0,
+    known_ports: frozenset[int] = frozenset(),
 ) -> Service:
-    """Start ``serve`` (placeholders filled) and poll ``/health`` until 200, exit, wrong port or timeout."""
+    """Start ``serve`` (placeholders filled) and poll ``/health`` until 200, exit, wrong port or timeout.
+
+    ``known_ports`` listen in the namespace without being the service (the job's database).
+    """
     port = box.policy.service_port if box.netns else free_port()
     argv = fill_placeholders(serve, HOST, port)
     env = box.env({"HOST": HOST, "PORT": str(port), **(env_extra or {})})
@@ -126,7 +130,7 @@ def start_service(
                 except httpx.HTTPError as exc:
                     last = type(exc).__name__
                 if box.netns and time.monotonic() - started >= wrong_port_grace:
-                    others = listening_ports(process.popen.pid) - {port}
+                    others = listening_ports(process.popen.pid) - {port} - known_ports
                     if others and port not in listening_ports(process.popen.pid):
                         shown = ", ".join(str(p) for p in sorted(others))
                         return (

@@ -43,6 +43,7 @@ class Options:
     suites: Path | None = None
     allow_partial_isolation: bool = False  # batch: grade below full isolation (recorded)
     tests_quality: bool = False  # check: also run the planted bugs (grade always does)
+    database_url: str | None = None  # an instructor's database instead of the per-job server
 
 
 @dataclass
@@ -67,6 +68,8 @@ class GradeContext:
     suite_green: bool = False  # the student's own suite passed on the unmodified code
     mutation: dict[str, Any] | None = None  # planted bugs: killed, survived, not run
     stage_seconds: dict[str, float] = field(default_factory=dict)
+    database: Any = None  # grader.database.JobDatabase when the contract has a database
+    database_problem: str | None = None  # why the job's database could not start (tried once)
 
     @property
     def thresholds(self) -> dict[str, Any]:

@@ -68,6 +68,8 @@ def grade_submission(
     finally:
         if ctx is not None and ctx.service is not None:
             ctx.service.process.stop()
+        if ctx is not None and ctx.database is not None:
+            ctx.database.close()
         box.close()
         shutil.rmtree(workdir, ignore_errors=True)
     ordered = [ctx.results[c.id] for c in rubric.checks if c.id in ctx.results]

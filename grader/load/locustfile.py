@@ -18,7 +18,8 @@ with open(os.environ["GRADER_LOAD_CUSTOMERS"]) as _handle:
 STEPS = [int(u) for u in os.environ["GRADER_LOAD_STEPS"].split(",")]
 STEP_SECONDS = float(os.environ["GRADER_LOAD_STEP_SECONDS"])
 TIMEOUT_S = float(os.environ.get("GRADER_LOAD_TIMEOUT", "5"))
-SAMPLES: list[tuple[float, float, int]] = []  # (seconds since start, response ms, ok)
+# (seconds since start, response ms, ok, HTTP status: 0 when the request got no answer)
+SAMPLES: list[tuple[float, float, int, int]] = []
 START = [0.0]
 
 
@@ -28,9 +29,12 @@ def _started(**_kwargs: object) -> None:
 
 
 @events.request.add_listener
-def _record(response_time: float, exception: object = None, **_kwargs: object) -> None:
+def _record(
+    response_time: float, exception: object = None, response: object = None, **_kwargs: object
+) -> None:
+    status = int(getattr(response, "status_code", 0) or 0)
     SAMPLES.append(
-        (round(time.monotonic() - START[0], 4), round(response_time, 2), int(not exception))
+        (round(time.monotonic() - START[0], 4), round(response_time, 2), int(not exception), status)
     )
 
 

@@ -65,6 +65,8 @@ class Window:
 
     steps: list[Step] = field(default_factory=list)
     problem: str | None = None
+    answered_200: int = 0  # every request of the window (ramps too) answered 200
+    no_answer: int = 0  # ... that got no HTTP answer (timeout, reset): the client abandoned it
 
     @property
     def capacity(self) -> float:
@@ -119,18 +121,23 @@ def cut_into_steps(samples: list[list[float]], schedule: Schedule) -> list[Step]
 
 def warm_up(
     base_url: str, namespace: str | None, customers: list[dict[str, Any]], requests: int = 20
-) -> None:
-    """A few sequential requests first, so first-call costs (imports, caches) are not measured."""
+) -> tuple[int, int]:
+    """A few sequential requests first, so first-call costs (imports, caches) are not measured.
 
-    def send() -> None:
+    Returns (answered 200, got no answer): a service that stores predictions stored those too.
+    """
+
+    def send() -> tuple[int, int]:
+        ok = 0
         with httpx.Client(base_url=base_url, timeout=5.0) as client:
             for customer in customers[:requests]:
                 try:
-                    client.post("/predict", json=customer)
+                    ok += client.post("/predict", json=customer).status_code == 200
                 except httpx.HTTPError:
-                    return
+                    return ok, 1
+        return ok, 0
 
-    netns.call_in(namespace, send)
+    return netns.call_in(namespace, send)
 
 
 def run_window(
@@ -175,7 +182,12 @@ def run_window(
             return Window(
                 problem=f"locust produced no results (exit {result.returncode}): {result.tail(5)}"
             )
-    return Window(cut_into_steps(recorded, schedule))
+    statuses = [int(s[3]) if len(s) > 3 else -1 for s in recorded]
+    return Window(
+        cut_into_steps(recorded, schedule),
+        answered_200=statuses.count(200),
+        no_answer=statuses.count(0),
+    )
 
 
 @dataclass
@@ -183,6 +195,17 @@ class Measurement:
     """The best of a service's windows, and the spread between them."""
 
     windows: list[Window]
+    warm_up: tuple[int, int] = (0, 0)  # (answered 200, no answer) before the windows
+
+    @property
+    def answered_200(self) -> int:
+        """Requests answered 200, warm-up included."""
+        return self.warm_up[0] + sum(w.answered_200 for w in self.windows)
+
+    @property
+    def no_answer(self) -> int:
+        """Requests that got no HTTP answer, warm-up included."""
+        return self.warm_up[1] + sum(w.no_answer for w in self.windows)
 
     @property
     def problem(self) -> str | None:
@@ -226,7 +249,8 @@ def measure(
     base_url: str, namespace: str | None, customers: list[dict[str, Any]], schedule: Schedule
 ) -> Measurement:
     """Warm the service up, then run ``schedule.windows`` windows."""
-    warm_up(base_url, namespace, customers)
+    warmed = warm_up(base_url, namespace, customers)
     return Measurement(
-        [run_window(base_url, namespace, customers, schedule) for _ in range(schedule.windows)]
+        [run_window(base_url, namespace, customers, schedule) for _ in range(schedule.windows)],
+        warm_up=warmed,
     )

@@ -167,7 +167,11 @@ def run_mutants(
                 )
             finally:
                 _write_as(path, original, box.uid)
-            if outcome.timed_out:
+            if outcome.timed_out and remaining < per_run_s:
+                outcomes[index] = (
+                    None  # cut short by the budget, not by its own timeout: not judged
+                )
+            elif outcome.timed_out:
                 outcomes[index] = "timeout"
             else:
                 outcomes[index] = "failed" if outcome.returncode != 0 else "passed"

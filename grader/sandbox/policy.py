@@ -26,6 +26,7 @@ class SandboxPolicy:
     uid_first: int
     uid_count: int
     stages: dict[str, dict[str, Any]]
+    database: dict[str, Any]
 
     def stage_settings(self, stage: str, overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         """A stage's settings: the policy's defaults with a rubric's ``[stages.<name>]`` on top."""
@@ -54,6 +55,7 @@ def load_sandbox_policy() -> SandboxPolicy:
         uid_first=int(raw["uids"]["first"]),
         uid_count=int(raw["uids"]["count"]),
         stages={name: dict(values) for name, values in raw.get("stages", {}).items()},
+        database=dict(raw.get("database", {})),
     )
 
 
@@ -77,7 +79,10 @@ def render_policy_markdown() -> str:
         f"point into the job; also {env}; passed through from the host when set: {passed}.",
         "",
         f"**Network**: a private namespace with only a loopback; the service listens on port "
-        f"{policy.service_port} there and the grader joins the namespace to reach it.",
+        f"{policy.service_port} there and the grader joins the namespace to reach it. A homework "
+        "with a database gets its own empty PostgreSQL server in the same namespace (port "
+        f"{policy.database.get('port', '?')}), run as a second unprivileged uid of the job, its "
+        "data directory invisible to the submission; nothing outside the namespace can reach it.",
         "",
         f"**Identity**: each job runs as an unprivileged uid from {policy.uid_first}–"
         f"{policy.uid_first + policy.uid_count - 1} that no other job of the same run used.",

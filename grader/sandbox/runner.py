@@ -9,6 +9,7 @@ import subprocess
 import time
 import uuid
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -102,6 +103,11 @@ class Sandbox:
             self.netns = f"grader-{uuid.uuid4().hex[:10]}"
             netns.create(self.netns)
         self._running: list[RunningProcess] = []
+        # Every process is forked from this one long-lived thread: bubblewrap's --die-with-parent
+        # (PR_SET_PDEATHSIG) fires when the *thread* that forked it exits, so a service started
+        # from a short-lived thread (a check inside the job's network namespace) would be killed
+        # the moment that thread ended.
+        self._spawner = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sandbox-spawn")
 
     @property
     def limits(self) -> Limits:
@@ -114,11 +120,26 @@ class Sandbox:
         for d in (self.src, self.results, self.home, self.tmp):
             d.mkdir(parents=True, exist_ok=True)
         if self.uid is not None:
+            self.add_user(self.uid, "job", self.home)
             for d in (self.src, self.results, self.home, self.tmp):
                 for root, dirs, files in os.walk(d):
                     os.lchown(root, self.uid, self.uid)
                     for name in dirs + files:
                         os.lchown(os.path.join(root, name), self.uid, self.uid)
+
+    @property
+    def passwd(self) -> Path:
+        """The job's ``/etc/passwd``: the host's plus the job's uids (tools look their user up)."""
+        return self.workdir / "passwd"
+
+    def add_user(self, uid: int, name: str, home: Path) -> None:
+        """Give ``uid`` a name in the job's ``/etc/passwd`` (initdb and libpq refuse nameless uids)."""
+        if not self.passwd.exists():
+            host = Path("/etc/passwd")
+            self.passwd.write_text(host.read_text() if host.exists() else "")
+            self.passwd.chmod(0o644)
+        with self.passwd.open("a") as handle:
+            handle.write(f"{name}:x:{uid}:{uid}:grading job:{home}:/usr/sbin/nologin\n")
 
     def env(self, extra: dict[str, str] | None = None) -> dict[str, str]:
         """The job's environment, built from the policy: nothing else of the grader's leaks in."""
@@ -139,11 +160,15 @@ class Sandbox:
         env.update(extra or {})
         return env
 
-    def filesystem_args(self) -> list[str]:
+    def filesystem_args(
+        self, binds: Sequence[Path] = (), ro_binds: Sequence[Path] = ()
+    ) -> list[str]:
         """bubblewrap arguments that build the job's allow-listed view of the filesystem.
 
         Parents of every mount point are created explicitly with mode 0755 (bubblewrap would make
-        them 0700 and root-owned, so the job's uid could not traverse them).
+        them 0700 and root-owned, so the job's uid could not traverse them). ``binds`` (read-write)
+        and ``ro_binds`` are extra directories for one process only: the job's database server
+        sees its data directory, the submission's processes never do.
         """
         mounts: list[tuple[str, str, str]] = []  # (option, source, destination)
         seen: set[str] = set()
@@ -152,15 +177,18 @@ class Sandbox:
             if raw in seen or any(Path(raw).is_relative_to(other) for other in seen):
                 continue
             seen.add(raw)
-            if path.is_symlink():
+            if raw == "/etc/passwd" and self.passwd.exists():
+                mounts.append(("--ro-bind", str(self.passwd), raw))
+            elif path.is_symlink():
                 mounts.append(("--symlink", os.readlink(path), raw))
             elif path.exists():
                 mounts.append(("--ro-bind", raw, raw))
         for d in (self.src, self.results, self.home, self.tmp):
             mounts.append(("--bind", str(d), str(d)))
-        for d in (self.venv, self.public, self.tools):
+        for d in (self.venv, self.public, self.tools, *ro_binds):
             if d.exists():
                 mounts.append(("--ro-bind", str(d), str(d)))
+        mounts += [("--bind", str(d), str(d)) for d in binds]
         args = ["--dev", "/dev", "--proc", "/proc", "--perms", "01777", "--tmpfs", "/tmp"]
         made = {"/", "/tmp", "/dev", "/proc"}
         for _, _, destination in mounts:
@@ -172,16 +200,24 @@ class Sandbox:
             args += [option, source, destination]
         return args
 
-    def _wrap(self, argv: Sequence[str], cwd: Path) -> list[str]:
+    def _wrap(
+        self,
+        argv: Sequence[str],
+        cwd: Path,
+        binds: Sequence[Path] = (),
+        ro_binds: Sequence[Path] = (),
+        uid: int | None = None,
+    ) -> list[str]:
         cmd: list[str] = []
+        uid = self.uid if uid is None else uid
         if self.netns:
             cmd += netns.exec_prefix(self.netns)
         if self.isolation.bwrap:
-            cmd += [self.isolation.bwrap, *self.filesystem_args()]
+            cmd += [self.isolation.bwrap, *self.filesystem_args(binds, ro_binds)]
             cmd += ["--unshare-pid", "--unshare-ipc", "--unshare-uts", "--die-with-parent"]
             cmd += ["--new-session", "--chdir", str(cwd), "--"]
-        if self.uid is not None:
-            cmd += ["setpriv", f"--reuid={self.uid}", f"--regid={self.uid}", "--clear-groups", "--"]
+        if uid is not None:
+            cmd += ["setpriv", f"--reuid={uid}", f"--regid={uid}", "--clear-groups", "--"]
         return cmd + list(argv)
 
     def _popen(
@@ -191,10 +227,14 @@ class Sandbox:
         env: dict[str, str],
         limits: Limits,
         pass_fds: Sequence[int] = (),
+        binds: Sequence[Path] = (),
+        ro_binds: Sequence[Path] = (),
+        uid: int | None = None,
     ) -> subprocess.Popen[bytes]:
         limit_processes = self.uid is not None
-        return subprocess.Popen(
-            self._wrap(argv, cwd),
+        return self._spawner.submit(
+            subprocess.Popen,
+            self._wrap(argv, cwd, binds, ro_binds, uid),
             cwd=cwd,
             env=env,
             stdin=subprocess.DEVNULL,
@@ -203,7 +243,7 @@ class Sandbox:
             start_new_session=True,
             pass_fds=tuple(pass_fds),
             preexec_fn=lambda: limits.apply(limit_processes=limit_processes),
-        )
+        ).result()
 
     def run(
         self,
@@ -214,17 +254,24 @@ class Sandbox:
         limits: Limits | None = None,
         pass_fds: Sequence[int] = (),
         reap: bool = True,
+        binds: Sequence[Path] = (),
+        ro_binds: Sequence[Path] = (),
+        uid: int | None = None,
     ) -> ProcessResult:
         """Run a command to completion under the sandbox; never raises for the command's behaviour.
 
         ``pass_fds`` are inherited by the command (e.g. the write end of a pipe the grader reads).
         ``reap=False`` leaves the job's other processes alone (commands running side by side); the
-        caller then calls :meth:`kill_leftovers` when they are all done.
+        caller then calls :meth:`kill_leftovers` when they are all done. ``binds``/``ro_binds``:
+        see :meth:`filesystem_args`; ``uid`` replaces the job's uid (the job's database server
+        runs as a uid of its own, out of reach of the submission's processes).
         """
         start = time.monotonic()
         limits = limits or self.limits
         try:
-            popen = self._popen(argv, cwd or self.src, env or self.env(), limits, pass_fds)
+            popen = self._popen(
+                argv, cwd or self.src, env or self.env(), limits, pass_fds, binds, ro_binds, uid
+            )
         except OSError as exc:
             return ProcessResult(None, False, f"could not start {argv[0]}: {exc}", 0, False, 0.0)
         output = CappedOutput(popen.stdout, limits.output_bytes)  # type: ignore[arg-type]
@@ -253,10 +300,21 @@ class Sandbox:
         cwd: Path | None = None,
         env: dict[str, str] | None = None,
         limits: Limits | None = None,
+        binds: Sequence[Path] = (),
+        ro_binds: Sequence[Path] = (),
+        uid: int | None = None,
     ) -> RunningProcess:
         """Start a long-running command (the service); stop it with ``stop_all``."""
         limits = limits or self.limits
-        popen = self._popen(argv, cwd or self.src, env or self.env(), limits)
+        popen = self._popen(
+            argv,
+            cwd or self.src,
+            env or self.env(),
+            limits,
+            binds=binds,
+            ro_binds=ro_binds,
+            uid=uid,
+        )
         running = RunningProcess(popen, CappedOutput(popen.stdout, limits.output_bytes))  # type: ignore[arg-type]
         self._running.append(running)
         return running
@@ -289,6 +347,7 @@ class Sandbox:
     def close(self) -> None:
         """Stop everything and release the uid and network namespace."""
         self.stop_all()
+        self._spawner.shutdown(wait=False)
         if self.netns:
             netns.delete(self.netns)
             self.netns = None

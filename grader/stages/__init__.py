@@ -46,6 +46,16 @@ STAGES: tuple[Stage, ...] = (
     Stage("static", "grader.stages.static", description="required files and the lint policy"),
     Stage("tests", "grader.stages.tests", description="the public tests and your own suite"),
     Stage("api", "grader.stages.api", description="black-box HTTP checks of the running service"),
+    Stage(
+        "database",
+        "grader.stages.database",
+        description="what the service stores in the job's own PostgreSQL, over HTTP and SQL",
+    ),
+    Stage(
+        "faults",
+        "grader.stages.faults",
+        description="the job's database stopped and restarted under load; the service restarted",
+    ),
     Stage("load", "grader.stages.load", lock="exclusive", description="the load test"),
 )
 STAGE_NAMES: tuple[str, ...] = tuple(s.name for s in STAGES)

@@ -8,13 +8,13 @@ those checks fail with feedback beginning "not run:" and the reason.
 
 from __future__ import annotations
 
-import json
 import time
 
 import httpx
 
 from grader.checks.api import API_CHECKS, ApiProbe, smoke_problem
 from grader.checks.holdout import load_holdout
+from grader.checks.suite_files import suite_json
 from grader.grading.context import GradeContext
 from grader.grading.job_service import NOT_STARTED, ensure_service
 
@@ -28,7 +28,7 @@ def run(ctx: GradeContext) -> None:
         ctx.fail_stage("api", NOT_STARTED)
         return
     wanted = [c.id for c in ctx.rubric.stage_checks("api") if ctx.wanted(c) and c.id in API_CHECKS]
-    cases = json.loads((ctx.rubric.directory / "cases.json").read_text())
+    cases = suite_json(ctx.rubric, ctx.contract, "cases.json")
     holdout = load_holdout(ctx.rubric.directory.parent)
     service = ctx.service
     timeout = float(ctx.settings("api")["request_timeout_s"])

@@ -11,6 +11,9 @@ turns the capacity ratio into points are in the rubric's ``[thresholds]``:
   successful request rate of a step whose error rate and p95 stay within the bounds; each service's
   is the best of its windows, so one window disturbed by other work on the machine does not decide.
 - ``load.error_rate``: over the whole stress test at most ``load_max_error_rate`` of requests fail.
+- ``load.rows`` (a service with a database): the grader counts the stored rows before and after
+  the stress test; ``2xx <= rows added <= 2xx + requests the client abandoned`` (no answer, or
+  still in flight when a window ended: at most one per user of a window's last step).
 
 Both are lost if the service exits during the test or no longer answers ``/health`` after it.
 """
@@ -28,7 +31,7 @@ from grader.load.calibration import measure_calibration
 from grader.load.run import Measurement, Schedule, measure
 from grader.rubric import Rubric
 
-CHECKS = ("load.capacity", "load.error_rate")
+CHECKS = ("load.capacity", "load.error_rate", "load.rows")
 
 
 def schedule_from(rubric: Rubric, load_seconds: float | None = None) -> Schedule:
@@ -67,8 +70,45 @@ def steps_text(measurement: Measurement) -> str:
     )
 
 
+def stored_rows(ctx: GradeContext) -> int | None:
+    """Rows in the service's predictions table (None without a database or a readable table)."""
+    if ctx.database is None:
+        return None
+    try:
+        table = ctx.contract["database"]["table"]
+        return int(ctx.database.query(f'SELECT count(*) FROM "{table}"')[0][0])
+    except Exception:
+        return None
+
+
+def record_rows(
+    ctx: GradeContext, result: Measurement, schedule: Schedule, before: int, started: float
+) -> dict[str, int] | None:
+    """``load.rows``: every 2xx stored once; beyond them only requests the client abandoned."""
+    if not any(c.id == "load.rows" and ctx.wanted(c) for c in ctx.rubric.checks):
+        return None
+    after = stored_rows(ctx)
+    if after is None:
+        ctx.failed("load.rows", "after the stress test the predictions table could not be read")
+        return None
+    added, ok = after - before, result.answered_200
+    abandoned = result.no_answer + max(schedule.users) * len(result.windows)
+    text = (
+        f"stress test: {ok} requests answered 200, {result.no_answer} got no answer; "
+        f"{added} rows added (allowed: {ok} to {ok + abandoned})"
+    )
+    figures = {"added": added, "answered_200": ok, "abandoned_bound": abandoned}
+    if ok <= added <= ok + abandoned:
+        ctx.passed("load.rows", text, started=started)
+    elif added < ok:
+        ctx.failed("load.rows", f"{text}: {ok - added} acknowledged predictions were not stored")
+    else:
+        ctx.failed("load.rows", f"{text}: rows stored beyond what was answered (stored twice?)")
+    return figures
+
+
 def run(ctx: GradeContext) -> None:
-    """``load.capacity`` and ``load.error_rate``."""
+    """``load.capacity``, ``load.error_rate`` and ``load.rows``."""
     if ctx.options.skip_load:
         ctx.skip_stage("load", "the load stage was disabled for this run (--skip-load)")
         return
@@ -92,10 +132,16 @@ def run(ctx: GradeContext) -> None:
         return
     ctx.calibration = calibration.as_dict()
     ctx.progress(f"load: {schedule.windows} x {schedule.window_seconds:g} s stress test")
+    rows_before = stored_rows(ctx)
     with exclusive_load():
         started = time.monotonic()
         result = measure(ctx.service.base_url, ctx.service.netns, customers, schedule)
         ctx.stage_seconds["load"] = round(time.monotonic() - started, 3)
+    rows = (
+        record_rows(ctx, result, schedule, rows_before, started)
+        if rows_before is not None
+        else None
+    )
     if result.problem:
         ctx.skip_stage("load", result.problem)
         return
@@ -105,6 +151,7 @@ def run(ctx: GradeContext) -> None:
         "capacity_ratio": ratio,
         "submission": result.as_dict(),
         "calibration": calibration.as_dict(),
+        **({"rows": rows} if rows else {}),
     }
     exited = ctx.service.exit_report()
     if exited:  # a crash under load loses every load point, with the reason

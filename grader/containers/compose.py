@@ -58,7 +58,9 @@ def compose_problems(path: Path) -> list[str]:
     }
     database_image = load_container_policy()["compose"]["database_image"]
     databases = [
-        n for n, s in services.items() if str(s.get("image", "")).split(":")[0].endswith(database_image)
+        n
+        for n, s in services.items()
+        if str(s.get("image", "")).split(":")[0].endswith(database_image)
     ]
     apps = [n for n, s in services.items() if "build" in s]
     if not databases or not apps:

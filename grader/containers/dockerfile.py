@@ -109,7 +109,9 @@ def course_rule_problems(dockerfile: Path) -> list[str]:
             if source and source.group(1).lower() not in aliases:
                 references.append((instruction.line, source.group(1)))
                 if image_reference(source.group(1)) not in allowed:
-                    broken("allowed_base", f"line {instruction.line}: COPY --from={source.group(1)}")
+                    broken(
+                        "allowed_base", f"line {instruction.line}: COPY --from={source.group(1)}"
+                    )
     for line, reference in references:
         if untagged_or_latest(reference):
             broken("no_latest", f"line {line}: {reference}")
@@ -132,7 +134,10 @@ def course_rule_problems(dockerfile: Path) -> list[str]:
             continue
         for name, value in _assignments(instruction.args):
             if value and any(w in name.upper() for w in words):
-                broken("no_secrets", f"line {instruction.line}: {instruction.keyword} {name} has a value")
+                broken(
+                    "no_secrets",
+                    f"line {instruction.line}: {instruction.keyword} {name} has a value",
+                )
             if value and re.search(r"://[^/\s:@]+:[^@\s$]+@", value):
                 broken("no_secrets", f"line {instruction.line}: {name} holds a URL with a password")
     if not (dockerfile.parent / ".dockerignore").is_file():
@@ -166,7 +171,7 @@ def _dependency_order(instructions: list[Instruction], files: list[str], broken)
             broken("dependencies_first", f"line {earlier.line}: code is copied before uv.lock")
             return []
     runs = [i for i in instructions if i.keyword == "RUN" and i.line > lock.line]
-    later = [i for i in copies[first_lock + 1 :]]
+    later = list(copies[first_lock + 1 :])
     if not runs or (later and runs[0].line > later[0].line):
         broken(
             "dependencies_first",

@@ -80,7 +80,11 @@ def render(submission: Path) -> Rendered:
         shutil.copytree(k8s, copy, symlinks=False)
         _fill_generator_files(copy)
         result = subprocess.run(
-            [kubectl, "kustomize", str(copy)], capture_output=True, text=True, timeout=60, check=False
+            [kubectl, "kustomize", str(copy)],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
         )
     if result.returncode != 0:
         return Rendered(problem=f"kubectl kustomize k8s failed: {result.stderr.strip()[:300]}")
@@ -104,7 +108,10 @@ def validation_problems(rendered: Rendered) -> list[str]:
         except kubernetes_validate.ValidationError as exc:
             where = ".".join(str(p) for p in exc.path)
             problems.append(f"valid: {name}: {where}: {exc.message[:200]}")
-        except (kubernetes_validate.SchemaNotFoundError, kubernetes_validate.InvalidSchemaError) as exc:
+        except (
+            kubernetes_validate.SchemaNotFoundError,
+            kubernetes_validate.InvalidSchemaError,
+        ) as exc:
             problems.append(f"valid: {name}: {exc}")
     return problems
 
@@ -123,7 +130,9 @@ def app_workload(rendered: Rendered) -> dict[str, Any] | None:
     liveness = load_container_policy()["kubernetes"]["liveness_path"]
     for deployment in deployments:
         for container in pod_spec(deployment).get("containers") or []:
-            if ((container.get("livenessProbe") or {}).get("httpGet") or {}).get("path") == liveness:
+            if ((container.get("livenessProbe") or {}).get("httpGet") or {}).get(
+                "path"
+            ) == liveness:
                 return deployment
     return deployments[0] if deployments else None
 
@@ -189,11 +198,16 @@ def policy_problems(rendered: Rendered, submission: Path, built_image: str | Non
         for s in matching
         for p in (s.get("spec") or {}).get("ports") or []
     ):
-        broken("service_selector", f"the Service's targetPort is none of the container ports {ports}")
+        broken(
+            "service_selector", f"the Service's targetPort is none of the container ports {ports}"
+        )
     if built_image:
         image = _image_name(str(main.get("image", "")))
         if image.rsplit("/", 1)[-1] != built_image.rsplit("/", 1)[-1]:
-            broken("image_name", f"the Deployment runs {image!r}, docker-compose.yml builds {built_image!r}")
+            broken(
+                "image_name",
+                f"the Deployment runs {image!r}, docker-compose.yml builds {built_image!r}",
+            )
     readme = submission / "README.md"
     if not readme.is_file() or not DEPLOY_COMMAND.search(readme.read_text(errors="replace")):
         broken("deploy_command", "README.md names no deploy command")
@@ -204,7 +218,9 @@ def _credential_problems(container: dict[str, Any]) -> list[str]:
     """Literal credentials in a container's env: a secret-looking name with a value, or a URL password."""
     env = container.get("env") or []
     from_secret = {
-        e["name"] for e in env if isinstance(e, dict) and "secretKeyRef" in (e.get("valueFrom") or {})
+        e["name"]
+        for e in env
+        if isinstance(e, dict) and "secretKeyRef" in (e.get("valueFrom") or {})
     }
     problems = []
     for entry in env:

@@ -29,7 +29,10 @@ def render_container_policy_markdown() -> str:
     """Allowed base images, build limits and every rule, as Markdown for the course site."""
     policy = load_container_policy()
     build = policy["build"]
-    lines = ["**Allowed base images** (the grader's machines have local copies under these names):", ""]
+    lines = [
+        "**Allowed base images** (the grader's machines have local copies under these names):",
+        "",
+    ]
     lines += [f"- `{image}`" for image in policy["base_images"]["allowed"]]
     lines += [
         "",

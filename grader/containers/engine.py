@@ -89,17 +89,17 @@ def connect(socket_dir: Path, netns: str | None, timeout_s: float = 30.0) -> Eng
         start_new_session=True,
     )
     deadline = time.monotonic() + timeout_s
-    client = docker.DockerClient(base_url=f"unix://{socket}", timeout=600)
     while time.monotonic() < deadline:
         if process.poll() is not None:
             error = (process.stderr.read() if process.stderr else b"").decode(errors="replace")
             return f"podman system service exited: {error.strip()[-300:]}"
         if socket.exists():
-            try:
-                client.version()
+            try:  # the client asks the server's API version as it is made
+                client = docker.DockerClient(base_url=f"unix://{socket}", timeout=600)
                 return Engine(client, "podman", confined=netns is not None, process=process)
-            except Exception:  # not listening yet
+            except docker.errors.DockerException:  # not listening yet
                 pass
         time.sleep(0.2)
-    Engine(client, "podman", False, process).close()
+    process.terminate()
+    process.wait(timeout=10)
     return f"podman system service did not answer within {timeout_s:.0f} s"

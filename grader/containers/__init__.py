@@ -2,6 +2,6 @@
 
 One job per module: ``policy`` (the course's rules, read from grader/policy/containers.toml),
 ``dockerfile`` / ``compose`` / ``kube`` (static checks of each file), ``engine`` (a
-Docker-compatible API for the job), ``proxy`` (the build's only network: the package registry),
+Docker-compatible API for the job), ``wheelhouse`` (the build's dependencies, from ``uv.lock``, served on the job's loopback),
 ``build`` and ``run`` (the image and its container).
 """

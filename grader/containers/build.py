@@ -28,19 +28,16 @@ class BuildResult:
         return "".join(self.log[-lines:]).strip()
 
 
-def build_image(engine: Engine, context: Path, tag: str, proxy_url: str | None) -> BuildResult:
-    """``docker build`` of ``context`` (its .dockerignore applies), RUN steps reaching only ``proxy_url``.
+def build_image(engine: Engine, context: Path, tag: str) -> BuildResult:
+    """``docker build`` of ``context`` (its .dockerignore applies); the engine decides the network.
 
-    The proxy goes in the predefined ``HTTPS_PROXY`` build argument: Docker and podman hand it to
-    every RUN step without an ``ARG`` line and keep it out of the image. podman's compatible API
-    builds in Docker's image format, which keeps ``HEALTHCHECK``.
+    podman's compatible API builds in Docker's image format, which keeps ``HEALTHCHECK``.
     """
-    args = {"HTTPS_PROXY": proxy_url, "https_proxy": proxy_url} if proxy_url else {}
     started = time.monotonic()
     result = BuildResult(tag, 0.0)
     try:
         for chunk in engine.client.api.build(
-            path=str(context), tag=tag, rm=True, forcerm=True, buildargs=args, decode=True
+            path=str(context), tag=tag, rm=True, forcerm=True, decode=True
         ):
             if "stream" in chunk:
                 result.log.append(chunk["stream"])

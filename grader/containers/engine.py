@@ -4,7 +4,7 @@ With podman (this course's machines, and GitHub's Ubuntu runners), the grader st
 ``podman system service`` for the job *inside the job's network namespace* (``nsenter --net``:
 unlike ``ip netns exec`` it leaves /sys and the cgroup mounts alone). Builds and containers with
 host networking then live in that namespace: RUN steps and the service see the job's loopback
-(its database, the registry proxy) and nothing else. This matters because podman 4.3's
+(its database, the wheel server) and nothing else. This matters because podman 4.3's
 Docker-compatible build endpoint ignores ``networkmode``: a build through a service in the host's
 namespace reaches the host's loopback (measured). With ``DOCKER_HOST`` set (an instructor with
 Docker only) the Docker engine is used as it is, with its own default build network.

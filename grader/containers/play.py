@@ -41,6 +41,7 @@ def played_manifest(
         container["imagePullPolicy"] = "Never"
         for probe in PROBES:
             container.pop(probe, None)
+        container.pop("ports", None)  # port mappings need a bridge; hostNetwork has none
         if database_url:
             env = [e for e in container.get("env") or [] if e.get("name") != "DATABASE_URL"]
             container["env"] = [*env, {"name": "DATABASE_URL", "value": database_url}]

@@ -38,9 +38,9 @@ def render_container_policy_markdown() -> str:
         "",
         f"**Build limits:** at most {build['max_seconds']} s from scratch, and at most "
         f"{build['max_size_growth_mb']} MB over the largest allowed base image. `RUN` steps run in "
-        "the job's own network namespace: their only route out is a proxy to "
-        + ", ".join(f"`{host}`" for host in build["registry_hosts"])
-        + " (the package registry), offered through the standard `HTTPS_PROXY` build argument.",
+        "the job's own network namespace, with no route out: the grader downloads the files your "
+        "`uv.lock` pins before the build and serves them on the job's loopback (in its copy of "
+        "`uv.lock` the file URLs point there), so `uv sync --locked` or `--frozen` works unchanged.",
     ]
     titles = {"dockerfile": "Dockerfile", "compose": "docker-compose.yml", "kubernetes": "k8s/"}
     for section, title in titles.items():

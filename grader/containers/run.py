@@ -94,10 +94,19 @@ def process_uid(running: Running) -> int | None:
     return int(found.group(1)) if found else None
 
 
-def healthcheck_command(image: Any) -> list[str] | None:
-    """The image's HEALTHCHECK as an argv (None when it has none)."""
+def healthcheck_command(engine: Engine, image: Any) -> list[str] | None:
+    """The image's HEALTHCHECK as an argv (None when it has none).
+
+    podman keeps it (Docker's image format) but its Docker-compatible inspect leaves it out:
+    podman's own endpoint reports it.
+    """
     config = image.attrs.get("Config") or {}
-    test = (config.get("Healthcheck") or image.attrs.get("Healthcheck") or {}).get("Test") or []
+    found = config.get("Healthcheck") or image.attrs.get("Healthcheck")
+    if found is None and engine.kind == "podman":
+        api = engine.client.api
+        response = api.get(f"{api.base_url}/v4.0.0/libpod/images/{image.id}/json")
+        found = response.json().get("Healthcheck") if response.ok else None
+    test = (found or {}).get("Test") or []
     if not test or test[0] == "NONE":
         return None
     if test[0] == "CMD-SHELL":

@@ -3,7 +3,7 @@
 Static checks always run. The rest needs a container engine (podman's API service started in the
 job's network namespace, or Docker via ``DOCKER_HOST``): without one those checks are
 ``skipped: <reason>`` and award nothing. The build's RUN steps reach only the job's loopback,
-where a proxy opens tunnels to the package registry and nowhere else. The container runs on the
+where a wheel server offers the wheelhouse the grader filled from ``uv.lock`` before the build. The container runs on the
 job's network with ``DATABASE_URL`` pointing at the job's database (``ctx.database``); the grader
 reads its process's uid, runs its HEALTHCHECK command itself and reruns the contract's black-box
 checks against it. Every container and the tagged image are removed at the end (the kube stage,
@@ -13,8 +13,10 @@ when it runs, removes the image after playing it).
 from __future__ import annotations
 
 import json
+import shutil
 import time
 import uuid
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -23,11 +25,11 @@ from grader.checks.api import API_CHECKS, ApiProbe, smoke_problem
 from grader.checks.holdout import load_holdout
 from grader.containers import build as builder
 from grader.containers import run as runner
+from grader.containers import wheelhouse
 from grader.containers.compose import compose_problems, find_compose
 from grader.containers.dockerfile import course_rule_problems, hadolint_findings
 from grader.containers.engine import Engine, connect
 from grader.containers.policy import load_container_policy
-from grader.containers.proxy import RegistryProxy
 from grader.grading.context import GradeContext
 from grader.grading.locks import exclusive_build
 from grader.paths import DEFAULT_SUITES_DIR
@@ -107,40 +109,55 @@ def run(ctx: GradeContext) -> None:
         engine.close()
 
 
+def _build_context(
+    ctx: GradeContext, confined: bool
+) -> tuple[Path, wheelhouse.WheelServer | None, str]:
+    """The grader's copy of the submission to build, and (confined) the wheel server it installs from."""
+    context = ctx.sandbox.workdir / "build-context"
+    shutil.rmtree(context, ignore_errors=True)
+    shutil.copytree(ctx.sandbox.src, context, symlinks=True)
+    if not confined:  # Docker as it is: the build has Docker's own network
+        return context, None, "built with the engine's own network"
+    present, missing = wheelhouse.prefill(ctx.sandbox.src)
+    server = wheelhouse.WheelServer(ctx.sandbox.netns)
+    rewritten = wheelhouse.rewrite_lock(context, server.url)
+    note = f"{present} locked files from the wheelhouse" if rewritten else "no uv.lock"
+    if missing:
+        note += f"; not in the registry: {missing[:3]}"
+    return context, server, note
+
+
 def _build_and_run(ctx: GradeContext, engine: Engine) -> None:
-    policy = load_container_policy()
     tag = f"localhost/grader-{uuid.uuid4().hex[:12]}:build"
-    proxy = None
-    if engine.kind == "podman":
-        proxy = RegistryProxy(policy["build"]["registry_hosts"], ctx.sandbox.netns)
     started = time.monotonic()
+    ctx.progress("container: preparing the wheelhouse from uv.lock")
+    context, server, note = _build_context(ctx, engine.confined)
     ctx.progress("container: building the image (one build at a time on this machine)")
     try:
         with exclusive_build():
-            result = builder.build_image(engine, ctx.sandbox.src, tag, proxy.url if proxy else None)
+            result = builder.build_image(engine, context, tag)
     finally:
-        if proxy is not None:
-            proxy.close()
+        if server is not None:
+            server.close()
+        shutil.rmtree(context, ignore_errors=True)
     ctx.container_build = {"seconds": result.seconds, "growth_mb": result.growth_mb}  # type: ignore[attr-defined]
     keep_for_kube = any(
         c.id == "kube.runs" and ctx.wanted(c) for c in ctx.rubric.stage_checks("kube")
     )
     try:
         if result.image is None:
-            refused = (
-                f"\nThe build asked the proxy for: {proxy.refused[:3]}"
-                if proxy and proxy.refused
-                else ""
-            )
             ctx.failed(
                 "container.build",
-                f"the build failed: {result.error}\n{result.tail()}{refused}",
+                f"the build failed: {result.error}\n{result.tail()}\n({note})",
                 started=started,
             )
             ctx.fail_stage("container", "not run: the image did not build (see container.build)")
             return
         where = "in the job's network namespace" if engine.confined else f"by {engine.kind}"
-        summary = f"built {where} in {result.seconds:.0f} s; adds {result.growth_mb} MB to its base"
+        summary = (
+            f"built {where} in {result.seconds:.0f} s ({note}); "
+            f"adds {result.growth_mb} MB to its base"
+        )
         problems = builder.limit_problems(result)
         if problems:
             ctx.failed(
@@ -196,7 +213,7 @@ def _run_container(ctx: GradeContext, engine: Engine, image: Any, database_url: 
                 "container.non_root", f"the container's process runs as uid {uid}", started=started
             )
         started = time.monotonic()
-        command = runner.healthcheck_command(image)
+        command = runner.healthcheck_command(engine, image)
         if command is None:
             ctx.failed("container.healthcheck", "the image has no HEALTHCHECK", started=started)
         else:

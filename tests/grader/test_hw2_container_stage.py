@@ -192,7 +192,7 @@ def test_a_run_step_cannot_reach_the_hosts_loopback(
     try:
         assert not isinstance(engine, str), engine
         tag = f"localhost/{name}:probe"
-        result = build_image(engine, context, tag, proxy_url=None)
+        result = build_image(engine, context, tag)
         remove_image(engine, tag)
         log = "".join(result.log)
         assert result.error is None, result.tail()

@@ -3,11 +3,14 @@
 The played copy runs the image the grader built, on the job's network (``hostNetwork`` under
 ``nsenter --net``), with ``DATABASE_URL`` set to the job's database; probes are dropped from the
 copy because podman drives them with systemd timers, which these machines do not have (the grader
-asks ``/health`` itself). One replica.
+asks ``/health`` itself). One replica, no init containers (the container stage has migrated the
+job's database already), Secret references inlined from the rendered Secrets (podman 4.3 cannot
+read a Secret object from the same YAML), no port mappings (host networking has none).
 """
 
 from __future__ import annotations
 
+import base64
 import copy
 import shutil
 import subprocess
@@ -36,7 +39,12 @@ def played_manifest(
     deployment["spec"]["replicas"] = 1
     spec = pod_spec(deployment)
     spec["hostNetwork"] = True
+    # podman 4.3 races removing a "once" init container that still runs; the job's database was
+    # migrated by the container stage already, so the played pod starts without its init step.
+    spec.pop("initContainers", None)
+    secrets = _secret_values(rendered)
     for container in (spec.get("initContainers") or []) + (spec.get("containers") or []):
+        _inline_secrets(container, secrets)
         container["image"] = image
         container["imagePullPolicy"] = "Never"
         for probe in PROBES:
@@ -45,9 +53,42 @@ def played_manifest(
         if database_url:
             env = [e for e in container.get("env") or [] if e.get("name") != "DATABASE_URL"]
             container["env"] = [*env, {"name": "DATABASE_URL", "value": database_url}]
-    for obj in (deployment, *rendered.of_kind("ConfigMap", "Secret")):
+    configmaps = copy.deepcopy(rendered.of_kind("ConfigMap"))
+    for obj in (deployment, *configmaps):
         (obj.setdefault("metadata", {})).pop("namespace", None)
-    return [*rendered.of_kind("ConfigMap", "Secret"), deployment]
+    return [*configmaps, deployment]
+
+
+def _secret_values(rendered: Rendered) -> dict[str, dict[str, str]]:
+    """Each rendered Secret's decoded data (the grader's random values for generated ones)."""
+    values: dict[str, dict[str, str]] = {}
+    for secret in rendered.of_kind("Secret"):
+        data = {
+            k: base64.b64decode(v).decode(errors="replace")
+            for k, v in (secret.get("data") or {}).items()
+        }
+        data.update(secret.get("stringData") or {})
+        values[(secret.get("metadata") or {}).get("name", "")] = data
+    return values
+
+
+def _inline_secrets(container: dict[str, Any], secrets: dict[str, dict[str, str]]) -> None:
+    """Secret references as literal env values: podman 4.3's kube play cannot read a Secret object
+    from the same YAML (it expects a podman secret holding JSON)."""
+    env = []
+    for source in container.pop("envFrom", None) or []:
+        if "secretRef" in source:
+            data = secrets.get(source["secretRef"].get("name", ""), {})
+            env += [{"name": k, "value": v} for k, v in data.items()]
+        else:
+            container.setdefault("envFrom", []).append(source)
+    for entry in container.get("env") or []:
+        ref = (entry.get("valueFrom") or {}).get("secretKeyRef")
+        if ref:
+            value = secrets.get(ref.get("name", ""), {}).get(ref.get("key", ""), "")
+            entry = {"name": entry["name"], "value": value}
+        env.append(entry)
+    container["env"] = env
 
 
 def play(

@@ -41,6 +41,10 @@ WHEELHOUSE_DIR = Path(
     os.environ.get("GRADER_WHEELHOUSE", Path(tempfile.gettempdir()) / "mlops-grader-wheelhouse")
 )
 IMAGE_PYTHON = (3, 11)
+# The wheel server's port inside the job's namespace (its own loopback, so no clash with other
+# jobs). Fixed, so the rewritten uv.lock is the same on every grading: the dependency layer of the
+# build stays cached across jobs.
+SERVER_PORT = 3141
 SAFE_PATH = re.compile(r"^/packages/[A-Za-z0-9._/+-]+$")
 
 
@@ -136,13 +140,26 @@ def prefill(source: Path, wheelhouse: Path = WHEELHOUSE_DIR) -> tuple[int, list[
     ]
 
 
+_in_namespace = threading.local()
+
+
+def namespace_bound() -> bool:
+    """True inside :meth:`WheelServer._listen` when it runs in a job's own namespace."""
+    return bool(getattr(_in_namespace, "value", False))
+
+
 class WheelServer:
     """Serves the wheelhouse (GET only, ``/packages/...``) on 127.0.0.1 inside ``namespace``."""
 
     def __init__(self, namespace: str | None, wheelhouse: Path = WHEELHOUSE_DIR) -> None:
         self.wheelhouse = wheelhouse
         self.requested: list[str] = []
-        listener = netns.call_in(namespace, self._listen)
+
+        def listen() -> socket.socket:
+            _in_namespace.value = namespace is not None
+            return self._listen()
+
+        listener = netns.call_in(namespace, listen)
         server = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -178,7 +195,8 @@ class WheelServer:
     @staticmethod
     def _listen() -> socket.socket:
         listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        listener.bind(("127.0.0.1", 0))
+        listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        listener.bind(("127.0.0.1", SERVER_PORT if namespace_bound() else 0))
         listener.listen(64)
         return listener
 

@@ -170,6 +170,8 @@ def _build_and_run(ctx: GradeContext, engine: Engine) -> None:
             ctx.passed("container.build", summary, started=started)
         if keep_for_kube and engine.kind == "podman":
             ctx.container_image = tag  # type: ignore[attr-defined]
+        if not any(_wanted(ctx, c) for c in RUN_CHECKS):
+            return
         database = getattr(ctx, "database", None)
         if database is None:
             ctx.skip_stage("container", "no job database")
@@ -192,42 +194,54 @@ def _run_container(ctx: GradeContext, engine: Engine, image: Any, database_url: 
         if problem:
             ctx.fail_stage("container", f"not run: the container did not become healthy: {problem}")
             return
-        uid = runner.process_uid(running)
-        if uid is None:
-            code, output = running.container.exec_run(["id", "-u"])[:2]
-            uid = int(output.strip()) if code == 0 and output.strip().isdigit() else None
-        if uid is None:
-            ctx.failed(
-                "container.non_root",
-                "could not read the uid of the container's process",
-                started=started,
-            )
-        elif uid == 0:
-            ctx.failed(
-                "container.non_root",
-                "the container's process runs as root (uid 0)",
-                started=started,
-            )
-        else:
-            ctx.passed(
-                "container.non_root", f"the container's process runs as uid {uid}", started=started
-            )
-        started = time.monotonic()
-        command = runner.healthcheck_command(engine, image)
-        if command is None:
-            ctx.failed("container.healthcheck", "the image has no HEALTHCHECK", started=started)
-        else:
-            code, output = runner.run_healthcheck(running, command)
-            if code == 0:
-                ctx.passed("container.healthcheck", f"{command} exited 0", started=started)
-            else:
-                ctx.failed(
-                    "container.healthcheck", f"{command} exited {code}: {output}", started=started
-                )
+        if _wanted(ctx, "container.non_root"):
+            _non_root(ctx, running, started)
+        if _wanted(ctx, "container.healthcheck"):
+            _healthcheck(ctx, engine, running, image)
         if _wanted(ctx, "container.contract"):
             _contract(ctx, running, engine)
     finally:
         runner.stop(running)
+
+
+def _non_root(ctx: GradeContext, running: runner.Running, started: float) -> None:
+    """The uid of the container's main process (from /proc, else ``id -u`` inside it)."""
+    uid = runner.process_uid(running)
+    if uid is None:
+        code, output = running.container.exec_run(["id", "-u"])[:2]
+        uid = int(output.strip()) if code == 0 and output.strip().isdigit() else None
+    if uid is None:
+        ctx.failed(
+            "container.non_root",
+            "could not read the uid of the container's process",
+            started=started,
+        )
+    elif uid == 0:
+        ctx.failed(
+            "container.non_root",
+            "the container's process runs as root (uid 0)",
+            started=started,
+        )
+    else:
+        ctx.passed(
+            "container.non_root", f"the container's process runs as uid {uid}", started=started
+        )
+
+
+def _healthcheck(ctx: GradeContext, engine: Engine, running: runner.Running, image: Any) -> None:
+    """The image's HEALTHCHECK command, run by the grader in the container."""
+    started = time.monotonic()
+    command = runner.healthcheck_command(engine, image)
+    if command is None:
+        ctx.failed("container.healthcheck", "the image has no HEALTHCHECK", started=started)
+    else:
+        code, output = runner.run_healthcheck(running, command)
+        if code == 0:
+            ctx.passed("container.healthcheck", f"{command} exited 0", started=started)
+        else:
+            ctx.failed(
+                "container.healthcheck", f"{command} exited {code}: {output}", started=started
+            )
 
 
 def _contract(ctx: GradeContext, running: runner.Running, engine: Engine) -> None:

@@ -1,35 +1,41 @@
 """The container and kube stages on the hw2 solution and on hostile patches of it.
 
-Static checks (Dockerfile, compose, manifests) run everywhere. The engine test builds, through
-the grader's own path (podman's API service inside the job's network namespace), a Dockerfile
-whose RUN step probes a listener this test opens on the host's loopback: it must not reach it.
+Static checks (Dockerfile, compose, manifests) run everywhere. Checks that need an engine build
+and run through the grader's own path (podman's API service inside the job's network namespace,
+the wheelhouse, a PostgreSQL in the job's namespace). The solution is graded once per session;
+the fixtures under ``fixtures/submissions/_hw2`` (patches of the solution) grade only the checks
+their ``expected.toml`` names, so the static ones build nothing. Image layers stay cached between
+builds (only the tagged images are removed), as does the wheelhouse.
 """
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import os
 import re
 import shutil
 import socket
+import subprocess
 import threading
+import tomllib
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from grader.containers.build import build_image, remove_image
 from grader.containers.compose import compose_problems
 from grader.containers.dockerfile import course_rule_problems, hadolint_findings
-from grader.containers.engine import connect
+from grader.containers.engine import podman_env
 from grader.containers.kube import compose_image, policy_problems, render, validation_problems
-from grader.containers.policy import render_container_policy_markdown
+from grader.containers.policy import load_container_policy, render_container_policy_markdown
 from grader.rubric import load_rubric
-from grader.sandbox import netns
 from tests.grader._hw2_box import grade_box, job
 
 ROOT = Path(__file__).resolve().parents[2]
 SOLUTION = ROOT / "homework" / "hw2_db_k8s" / "solution"
+IGNORE = shutil.ignore_patterns(".venv", "__pycache__", ".dev", "secret.env", ".pytest_cache")
 
 
 def patched(tmp_path: Path, path: str, old: str, new: str) -> Path:
@@ -122,86 +128,135 @@ def test_hostile_manifests_break_their_rule(tmp_path: Path, old: str, new: str, 
     assert any(p.startswith(f"{rule}:") for p in problems), problems
 
 
-def test_static_checks_score_through_the_stages(tmp_path: Path) -> None:
-    """Grade the static checks of a root image + hard-coded manifest password through the stages."""
-    source = patched(tmp_path, "Dockerfile", "USER 10001:10001\n", "")
-    api = source / "k8s" / "api.yaml"
-    api.write_text(api.read_text().replace("$(POSTGRES_PASSWORD)@", "hunter2@"))
-    with job(source, with_database=False) as ctx:
-        static = ("container.dockerfile", "container.compose", "kube.manifests", "kube.policy")
-        ctx.rubric = dataclasses.replace(
-            ctx.rubric, checks=tuple(c for c in ctx.rubric.checks if c.id in static)
-        )
-        grade_box(ctx)
-    results = ctx.results
-    assert results["container.dockerfile"].status == "failed"
-    assert "numeric_user" in results["container.dockerfile"].feedback
-    assert results["container.compose"].status == "passed"
-    assert results["kube.manifests"].status == "passed"
-    assert results["kube.policy"].status == "failed"
-    assert (
-        "hunter2" not in results["kube.policy"].feedback
-        and "literal password" in results["kube.policy"].feedback
-    )
-
-
 def test_the_policy_renders_for_the_docs() -> None:
     text = render_container_policy_markdown()
     assert "docker.io/library/python:3.11-slim" in text and "`numeric_user`" in text
 
 
-# --- a real engine -----------------------------------------------------------------------------------
+# --- graded through the stages (a real engine for the checks that need one) ---------------------------
+
+FIXTURES = Path(__file__).parent / "fixtures" / "submissions" / "_hw2"
+HW2_FIXTURES = sorted(p.name for p in FIXTURES.iterdir() if (p / "patch.toml").is_file())
+ENGINE_CHECKS = {"container.build", "container.non_root", "container.healthcheck", "container.contract", "kube.runs"}  # fmt: skip
 
 
-PROBE = """FROM docker.io/library/python:3.11-slim
-RUN python -c "import socket; s = socket.create_connection(('127.0.0.1', {port}), timeout=3); print('REA' + 'CHED', s.recv(16))" || echo ISOLATED
-"""
+class Listener:
+    """A TCP listener on the host's loopback that records whether anything connected."""
+
+    def __init__(self) -> None:
+        self.socket = socket.socket()
+        self.socket.bind(("127.0.0.1", 0))
+        self.socket.listen(8)
+        self.socket.settimeout(0.2)
+        self.port = self.socket.getsockname()[1]
+        self.connections = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._accept, daemon=True)
+        self._thread.start()
+
+    def _accept(self) -> None:
+        while not self._stop.is_set():
+            try:
+                conn, _ = self.socket.accept()
+            except OSError:
+                continue
+            self.connections += 1
+            with contextlib.suppress(OSError):
+                conn.sendall(b"host-secret")
+            conn.close()
+
+    def close(self) -> None:
+        self._stop.set()
+        self._thread.join(2)
+        self.socket.close()
 
 
-def test_a_run_step_cannot_reach_the_hosts_loopback(
-    tmp_path: Path, require_tool: Callable[[str], str]
-) -> None:
+@pytest.fixture(scope="session")
+def engine_ready(require_tool: Callable[[str], str], require_full_isolation: None) -> None:
+    """podman, nsenter, root with network namespaces, and the allowed base images (CI: all required)."""
     require_tool("podman")
     require_tool("nsenter")
-    if os.geteuid() != 0:
-        pytest.skip("network namespaces need root")
-    listener = socket.socket()
-    listener.bind(("127.0.0.1", 0))
-    listener.listen(4)
-    port = listener.getsockname()[1]
-    accepted: list[bool] = []
+    missing = [
+        image
+        for image in load_container_policy()["base_images"]["allowed"]
+        if subprocess.run(
+            ["podman", "image", "exists", image], env=podman_env(), check=False
+        ).returncode
+    ]
+    if missing:
+        message = f"base images {missing} missing: run .ci/container-setup.sh"
+        if os.environ.get("CI") == "true":
+            pytest.fail(message)
+        pytest.skip(message)
 
-    def serve() -> None:
-        listener.settimeout(30)
-        try:
-            conn, _ = listener.accept()
-            accepted.append(True)
-            conn.sendall(b"host-secret")
-            conn.close()
-        except OSError:
-            pass
 
-    thread = threading.Thread(target=serve, daemon=True)
-    thread.start()
-    context = tmp_path / "ctx"
-    context.mkdir()
-    (context / "Dockerfile").write_text(PROBE.format(port=port))
-    name = f"grader-test-{os.getpid()}"
-    netns.create(name)
-    engine = connect(tmp_path / "engine", name)
-    try:
-        assert not isinstance(engine, str), engine
-        tag = f"localhost/{name}:probe"
-        result = build_image(engine, context, tag)
-        remove_image(engine, tag)
-        log = "".join(result.log)
-        assert result.error is None, result.tail()
-        assert "ISOLATED\n" in result.log and "REACHED" not in log.replace("'REA' + 'CHED'", ""), (
-            log
+def apply_patch(fixture: Path, destination: Path, **values: object) -> Path:
+    """The solution with the fixture's replacements (each must apply)."""
+    copy = destination / "submission"
+    shutil.copytree(SOLUTION, copy, ignore=IGNORE)
+    for change in tomllib.loads((fixture / "patch.toml").read_text()).get("replace", []):
+        target = copy / change["path"]
+        text = target.read_text()
+        assert change["old"] in text, f"{fixture.name}: {change['old']!r} not in {change['path']}"
+        new = change["new"]
+        for key, value in values.items():
+            new = new.replace("{" + key + "}", str(value))
+        target.write_text(text.replace(change["old"], new, 1))
+    return copy
+
+
+def grade_checks(source: Path, checks: set[str]) -> tuple[dict[str, Any], dict[str, float]]:
+    """Grade only ``checks`` of the container and kube stages, with a job database."""
+    with job(source, with_database=bool(checks & ENGINE_CHECKS)) as ctx:
+        ctx.rubric = dataclasses.replace(
+            ctx.rubric, checks=tuple(c for c in ctx.rubric.checks if c.id in checks)
         )
-        assert not accepted
+        stages = tuple(
+            s for s in ("container", "kube") if any(c.startswith(s + ".") for c in checks)
+        )
+        seconds = grade_box(ctx, stages)
+    return ctx.results, seconds
+
+
+@pytest.mark.parametrize("name", HW2_FIXTURES)
+def test_hostile_fixture_lands_where_expected(
+    name: str, tmp_path: Path, request: pytest.FixtureRequest
+) -> None:
+    fixture = FIXTURES / name
+    expected = tomllib.loads((fixture / "expected.toml").read_text())
+    checks = set(expected["status"])
+    if checks & ENGINE_CHECKS:
+        request.getfixturevalue("engine_ready")
+    listener = Listener()
+    try:
+        source = apply_patch(fixture, tmp_path, listener_port=listener.port)
+        results, _ = grade_checks(source, checks)
     finally:
-        if not isinstance(engine, str):
-            engine.close()
-        netns.delete(name)
         listener.close()
+    for check_id, status in expected["status"].items():
+        assert results[check_id].status == status, (check_id, results[check_id].feedback)
+    for check_id, text in expected.get("feedback", {}).items():
+        assert text in results[check_id].feedback, (check_id, results[check_id].feedback)
+    assert all(r.status != "error" for r in results.values()), results
+    if expected.get("listener_untouched"):
+        assert listener.connections == 0
+
+
+@pytest.fixture(scope="session")
+def solution_graded(engine_ready: None) -> tuple[dict[str, Any], dict[str, float]]:
+    """The hw2 solution graded once per session: every container and kube check, a job database."""
+    checks = {c.id for c in load_rubric("hw2").checks if c.stage in ("container", "kube")}
+    return grade_checks(SOLUTION, checks)
+
+
+def test_the_solution_passes_every_container_and_kube_check(
+    solution_graded: tuple[dict[str, Any], dict[str, float]],
+) -> None:
+    results, seconds = solution_graded
+    problems = {r.id: r.feedback for r in results.values() if r.status != "passed"}
+    assert not problems, problems
+    assert sum(r.points for r in results.values()) == 30
+    build = results["container.build"].feedback
+    assert "in the job's network namespace" in build and "from the wheelhouse" in build
+    limit = load_container_policy()["build"]["max_seconds"]
+    assert seconds["container"] < limit + 120, seconds  # the policy's build limit plus the run

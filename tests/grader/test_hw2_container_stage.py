@@ -260,3 +260,15 @@ def test_the_solution_passes_every_container_and_kube_check(
     assert "in the job's network namespace" in build and "from the wheelhouse" in build
     limit = load_container_policy()["build"]["max_seconds"]
     assert seconds["container"] < limit + 120, seconds  # the policy's build limit plus the run
+
+
+def test_the_regrade_workflow_takes_the_same_podman_path() -> None:
+    import yaml
+
+    workflow = yaml.safe_load((ROOT / ".github" / "workflows" / "regrade.yml").read_text())
+    steps = workflow["jobs"]["grade"]["steps"]
+    names = [s.get("name", "") for s in steps]
+    setup = next(s for s in steps if "container-setup.sh" in s.get("run", ""))
+    assert setup["if"] == "inputs.homework == 'hw2'"
+    assert names.index(setup["name"]) < names.index("Grade (all checks)")
+    assert not any("DOCKER_HOST" in (s.get("env") or {}) for s in steps)

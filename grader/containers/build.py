@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -33,8 +34,12 @@ def build_image(engine: Engine, context: Path, tag: str) -> BuildResult:
 
     podman's compatible API builds in Docker's image format, which keeps ``HEALTHCHECK``.
     """
+    limit = float(load_container_policy()["build"]["max_seconds"])
     started = time.monotonic()
     result = BuildResult(tag, 0.0)
+    watchdog = threading.Timer(limit + 30, engine.abort)  # a RUN step that never ends
+    watchdog.daemon = True
+    watchdog.start()
     try:
         for chunk in engine.client.api.build(
             path=str(context), tag=tag, rm=True, forcerm=True, decode=True
@@ -47,6 +52,11 @@ def build_image(engine: Engine, context: Path, tag: str) -> BuildResult:
             result.image = engine.client.images.get(tag)
     except Exception as exc:  # the SDK's API and connection errors: a failed build, reported
         result.error = f"{type(exc).__name__}: {exc}"
+    finally:
+        watchdog.cancel()
+    if time.monotonic() - started > limit + 30:
+        result.error = f"the build was stopped after {limit + 30:.0f} s (limit {limit:.0f} s)"
+        result.image = None
     result.seconds = round(time.monotonic() - started, 1)
     if result.image is not None:
         result.growth_mb = _growth_mb(engine, result.image)

@@ -37,13 +37,13 @@ class Engine:
         try:
             self.client.close()
         finally:
-            if self.process is not None and self.process.poll() is None:
-                self.process.terminate()
-                try:
-                    self.process.wait(timeout=10)
-                except subprocess.TimeoutExpired:
-                    self.process.kill()
-                    self.process.wait(timeout=5)
+            if self.process is not None:
+                _stop(self.process)
+
+    def abort(self) -> None:
+        """Stop the API service now (a build over its time limit): its stream ends."""
+        if self.process is not None and self.process.poll() is None:
+            self.process.kill()
 
 
 def podman_env() -> dict[str, str]:
@@ -88,6 +88,20 @@ def connect(socket_dir: Path, netns: str | None, timeout_s: float = 30.0) -> Eng
         stderr=subprocess.PIPE,
         start_new_session=True,
     )
+    try:
+        engine = _wait_for_service(docker, process, socket, netns is not None, timeout_s)
+    except BaseException:
+        _stop(process)
+        raise
+    if isinstance(engine, str):
+        _stop(process)
+    return engine
+
+
+def _wait_for_service(
+    docker: Any, process: subprocess.Popen[bytes], socket: Path, confined: bool, timeout_s: float
+) -> Engine | str:
+    """The client once the service answers, or why it did not."""
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
         if process.poll() is not None:
@@ -96,10 +110,18 @@ def connect(socket_dir: Path, netns: str | None, timeout_s: float = 30.0) -> Eng
         if socket.exists():
             try:  # the client asks the server's API version as it is made
                 client = docker.DockerClient(base_url=f"unix://{socket}", timeout=600)
-                return Engine(client, "podman", confined=netns is not None, process=process)
+                return Engine(client, "podman", confined=confined, process=process)
             except docker.errors.DockerException:  # not listening yet
                 pass
         time.sleep(0.2)
-    process.terminate()
-    process.wait(timeout=10)
     return f"podman system service did not answer within {timeout_s:.0f} s"
+
+
+def _stop(process: subprocess.Popen[bytes]) -> None:
+    if process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=5)

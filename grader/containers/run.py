@@ -13,6 +13,7 @@ from typing import Any
 import httpx
 
 from grader.containers.engine import Engine
+from grader.containers.policy import load_container_policy
 from grader.sandbox import netns
 
 
@@ -44,13 +45,17 @@ def image_port(image: Any, default: int = 8000) -> int:
 
 
 def start(engine: Engine, image: Any, database_url: str) -> Running:
-    """Start the image detached, on the engine's (the job's) network, with ``DATABASE_URL``."""
+    """Start the image detached, on the engine's (the job's) network, with ``DATABASE_URL``, within the policy's limits."""
+    limits = load_container_policy()["run"]
     container = engine.client.containers.run(
         image.id,
         detach=True,
         name=f"grader-{uuid.uuid4().hex[:10]}",
         network_mode="host",
         environment={"DATABASE_URL": database_url},
+        mem_limit=limits["memory"],
+        nano_cpus=int(float(limits["cpus"]) * 1e9),
+        pids_limit=int(limits["pids"]),
     )
     return Running(container, image_port(image))
 

@@ -127,6 +127,18 @@ def _build_context(
     return context, server, note
 
 
+def _record_build(
+    ctx: GradeContext, feedback: str, *, started: float, fraction: float = 0.0
+) -> None:
+    """``container.build`` (when this run wants it): passed at fraction 1, failed otherwise."""
+    if not _wanted(ctx, "container.build"):
+        return
+    if fraction >= 1.0:
+        ctx.passed("container.build", feedback, started=started)
+    else:
+        ctx.failed("container.build", feedback, fraction=fraction, started=started)
+
+
 def _build_and_run(ctx: GradeContext, engine: Engine) -> None:
     tag = f"localhost/grader-{uuid.uuid4().hex[:12]}:build"
     started = time.monotonic()
@@ -146,8 +158,8 @@ def _build_and_run(ctx: GradeContext, engine: Engine) -> None:
     )
     try:
         if result.image is None:
-            ctx.failed(
-                "container.build",
+            _record_build(
+                ctx,
                 f"the build failed: {result.error}\n{result.tail()}\n({note})",
                 started=started,
             )
@@ -160,14 +172,14 @@ def _build_and_run(ctx: GradeContext, engine: Engine) -> None:
         )
         problems = builder.limit_problems(result)
         if problems:
-            ctx.failed(
-                "container.build",
+            _record_build(
+                ctx,
                 summary + "\n" + "\n".join(problems),
                 fraction=0.5,
                 started=started,
             )
         else:
-            ctx.passed("container.build", summary, started=started)
+            _record_build(ctx, summary, fraction=1.0, started=started)
         if keep_for_kube and engine.kind == "podman":
             ctx.container_image = tag  # type: ignore[attr-defined]
         if not any(_wanted(ctx, c) for c in RUN_CHECKS):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import fnmatch
 import json
 import re
 import shlex
@@ -140,8 +141,22 @@ def course_rule_problems(dockerfile: Path) -> list[str]:
                 )
             if value and re.search(r"://[^/\s:@]+:[^@\s$]+@", value):
                 broken("no_secrets", f"line {instruction.line}: {name} holds a URL with a password")
-    if not (dockerfile.parent / ".dockerignore").is_file():
+    ignore_file = dockerfile.parent / ".dockerignore"
+    if not ignore_file.is_file():
         broken("dockerignore", "no .dockerignore next to the Dockerfile")
+    else:
+        patterns = [
+            line.strip().rstrip("/").removeprefix("/")
+            for line in ignore_file.read_text(errors="replace").splitlines()
+            if line.strip() and not line.lstrip().startswith(("#", "!"))
+        ]
+        missing = [
+            name
+            for name in rules["dockerignore_must_exclude"]
+            if not any(fnmatch.fnmatch(name, p) or p in (f"**/{name}", name) for p in patterns)
+        ]
+        if missing:
+            broken("dockerignore", f".dockerignore does not exclude {missing}")
     problems += _dependency_order(instructions, rules["dependency_files"], broken)
     return problems
 

@@ -85,6 +85,7 @@ def test_the_solution_passes_every_static_rule() -> None:
             "no_secrets",
         ),
         ("Dockerfile", "HEALTHCHECK", "# HEALTHCHECK", "healthcheck"),
+        (".dockerignore", ".env\n", "", "dockerignore"),
     ],
 )
 def test_hostile_dockerfiles_break_their_rule(

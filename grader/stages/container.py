@@ -152,7 +152,11 @@ def _build_and_run(ctx: GradeContext, engine: Engine) -> None:
         if server is not None:
             server.close()
         shutil.rmtree(context, ignore_errors=True)
-    ctx.container_build = {"seconds": result.seconds, "growth_mb": result.growth_mb}  # type: ignore[attr-defined]
+    ctx.container_build = {  # type: ignore[attr-defined]
+        "seconds": result.seconds,
+        "growth_mb": result.growth_mb,
+        "log_tail": result.tail(40),
+    }
     keep_for_kube = any(
         c.id == "kube.runs" and ctx.wanted(c) for c in ctx.rubric.stage_checks("kube")
     )

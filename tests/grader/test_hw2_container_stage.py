@@ -206,8 +206,9 @@ def apply_patch(fixture: Path, destination: Path, **values: object) -> Path:
     return copy
 
 
-def grade_checks(source: Path, checks: set[str]) -> tuple[dict[str, Any], dict[str, float]]:
-    """Grade only ``checks`` of the container and kube stages, with a job database."""
+def grade_checks(source: Path, checks: set[str]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Grade only ``checks`` of the container and kube stages, with a job database: the results,
+    and the stages' seconds plus the build's figures (``build``)."""
     with job(source, with_database=bool(checks & ENGINE_CHECKS)) as ctx:
         ctx.rubric = dataclasses.replace(
             ctx.rubric, checks=tuple(c for c in ctx.rubric.checks if c.id in checks)
@@ -215,7 +216,8 @@ def grade_checks(source: Path, checks: set[str]) -> tuple[dict[str, Any], dict[s
         stages = tuple(
             s for s in ("container", "kube") if any(c.startswith(s + ".") for c in checks)
         )
-        seconds = grade_box(ctx, stages)
+        seconds: dict[str, Any] = dict(grade_box(ctx, stages))
+        seconds["build"] = getattr(ctx, "container_build", None)
     return ctx.results, seconds
 
 
@@ -231,7 +233,7 @@ def test_hostile_fixture_lands_where_expected(
     listener = Listener()
     try:
         source = apply_patch(fixture, tmp_path, listener_port=listener.port)
-        results, _ = grade_checks(source, checks)
+        results, figures = grade_checks(source, checks)
     finally:
         listener.close()
     for check_id, status in expected["status"].items():
@@ -241,17 +243,20 @@ def test_hostile_fixture_lands_where_expected(
     assert all(r.status != "error" for r in results.values()), results
     if expected.get("listener_untouched"):
         assert listener.connections == 0
+    if "build_log" in expected:
+        log = figures["build"]["log_tail"]
+        assert expected["build_log"] in log and "got b'host-secret'" not in log, log
 
 
 @pytest.fixture(scope="session")
-def solution_graded(engine_ready: None) -> tuple[dict[str, Any], dict[str, float]]:
+def solution_graded(engine_ready: None) -> tuple[dict[str, Any], dict[str, Any]]:
     """The hw2 solution graded once per session: every container and kube check, a job database."""
     checks = {c.id for c in load_rubric("hw2").checks if c.stage in ("container", "kube")}
     return grade_checks(SOLUTION, checks)
 
 
 def test_the_solution_passes_every_container_and_kube_check(
-    solution_graded: tuple[dict[str, Any], dict[str, float]],
+    solution_graded: tuple[dict[str, Any], dict[str, Any]],
 ) -> None:
     results, seconds = solution_graded
     problems = {r.id: r.feedback for r in results.values() if r.status != "passed"}

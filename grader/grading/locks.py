@@ -29,3 +29,18 @@ def shared_stage() -> contextmanager:  # type: ignore[valid-type]
 def exclusive_load() -> contextmanager:  # type: ignore[valid-type]
     """Held by a load window (and the calibration measurement): nothing else of any job runs."""
     return _flock(fcntl.LOCK_EX)
+
+
+BUILD_LOCK_FILE = Path(tempfile.gettempdir()) / "mlops-grader-build.lock"
+
+
+@contextmanager
+def exclusive_build() -> Iterator[None]:
+    """Held around an image build: one build at a time on the machine (each wants every core),
+    while other jobs' shared stages go on. Taken inside the shared stage lock, never around it."""
+    with open(BUILD_LOCK_FILE, "a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)

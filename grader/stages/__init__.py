@@ -57,6 +57,18 @@ STAGES: tuple[Stage, ...] = (
         description="the job's database stopped and restarted under load; the service restarted",
     ),
     Stage("load", "grader.stages.load", lock="exclusive", description="the load test"),
+    Stage(
+        "container",
+        "grader.stages.container",
+        description="Dockerfile and compose policy; the image built (one build at a time on the "
+        "machine: builds want every core, so they take their own lock while other jobs' stages go "
+        "on) and run against the job's database",
+    ),
+    Stage(
+        "kube",
+        "grader.stages.kube",
+        description="`k8s/` rendered and validated, the course's rules, the app Deployment played",
+    ),
 )
 STAGE_NAMES: tuple[str, ...] = tuple(s.name for s in STAGES)
 

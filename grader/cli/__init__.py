@@ -11,7 +11,7 @@ import typer
 
 # isort: off
 # Each module registers its commands; this order is the order of `grader --help`.
-from grader.cli import grade, batch, similarity, final, starter  # noqa: F401
+from grader.cli import grade, batch, similarity, final, semester, starter  # noqa: F401
 
 # isort: on
 from grader.cli.app import app, err

@@ -92,6 +92,16 @@ def parse_offset(text: str) -> dt.timedelta:
     return -delta if match.group(1) == "-" else delta
 
 
+def format_offset(delta: dt.timedelta) -> str:
+    """The inverse of :func:`parse_offset`: ``-20h``, ``+1d6h``, ``+10m``."""
+    sign = "-" if delta < dt.timedelta(0) else "+"
+    minutes = int(abs(delta).total_seconds() // 60)
+    days, rest = divmod(minutes, 1440)
+    hours, minutes = divmod(rest, 60)
+    parts = [f"{n}{u}" for n, u in ((days, "d"), (hours, "h"), (minutes, "m")) if n]
+    return sign + ("".join(parts) or "0m")
+
+
 def _location(raw: object, where: str) -> Location | None:
     if raw is None:
         return None

@@ -17,7 +17,8 @@ from grader.course.config import load_course_config
 from grader.errors import UsageError
 from grader.semester import gitrepo
 from grader.semester.generate import generate_homework, unavailable
-from grader.semester.roster import DEFAULT_ROSTER, load_roster, parse_offset
+from grader.semester.render import render_roster_markdown
+from grader.semester.roster import DEFAULT_ROSTER, format_offset, load_roster, parse_offset
 from grader.semester.variations import VARIATIONS
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -78,6 +79,14 @@ def test_offsets_parse_signed_durations() -> None:
     assert parse_offset("+10m") == dt.timedelta(minutes=10)
     with pytest.raises(ValueError, match="submitted must look like"):
         parse_offset("tomorrow")
+    for text in ("-20h", "+1d6h", "+10m", "+9d"):
+        assert format_offset(parse_offset(text)) == text
+
+
+def test_the_roster_renders_for_the_runbook() -> None:
+    text = render_roster_markdown()
+    assert "| `ben` | fastapi | disguised copy of `ana` | -2h |" in text
+    assert "**hw2**: declared with 6 students, not available yet" in text
 
 
 def test_the_shipped_roster_is_valid_and_declares_hw2_hw3_as_unavailable() -> None:

@@ -102,3 +102,22 @@ def test_oversized_body_is_413(http) -> None:
         headers={"content-type": "application/json"},
     )
     assert reply.status_code == 413
+
+
+def test_a_non_json_media_type_is_415(http, sample) -> None:
+    reply = http.post("/predict", content=b"{}", headers={"content-type": "text/plain"})
+    assert reply.status_code == 415
+    assert reply.json() == {"detail": "Send the body as application/json"}
+
+
+def test_a_declared_length_above_the_limit_is_refused_unread(http) -> None:
+    from app.main import BODY_LIMIT
+
+    at_limit = http.post(
+        "/predict", content=b" " * BODY_LIMIT, headers={"content-type": "application/json"}
+    )
+    assert at_limit.status_code == 422  # read, then rejected as not JSON
+    over = http.post(
+        "/predict", content=b" " * (BODY_LIMIT + 1), headers={"content-type": "application/json"}
+    )
+    assert over.status_code == 413

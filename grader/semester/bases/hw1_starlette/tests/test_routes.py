@@ -85,3 +85,9 @@ def test_unknown_route_and_wrong_method_are_json(http) -> None:
     wrong = http.delete("/predict")
     assert wrong.status_code == 405
     assert wrong.json() == {"detail": "Method Not Allowed"}
+
+
+def test_openapi_request_bodies_are_required(http) -> None:
+    paths = http.get("/openapi.json").json()["paths"]
+    for route in ("/predict", "/predict/batch"):
+        assert paths[route]["post"]["requestBody"]["required"] is True

@@ -1,4 +1,4 @@
-"""The ``grader`` command line: grade, check, batch, collect, merge, similarity, final, rubric, export-starter.
+"""The ``grader`` command line: grade, check, batch, collect, merge, similarity, final, semester, rubric, export-starter.
 
 Exit codes: 0 graded (whatever the score), 1 ``--fail-under`` not met, 2 usage error or unreadable path.
 """

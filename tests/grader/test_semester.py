@@ -272,6 +272,7 @@ def semester(tmp_path_factory: pytest.TempPathFactory, require_full_isolation) -
 
 
 @pytest.mark.slow
+@pytest.mark.timeout(2400)
 def test_the_gradebook_and_the_final_gradebook_are_written(semester: Path) -> None:
     rows = {
         r["student_id"]: r
@@ -286,6 +287,7 @@ def test_the_gradebook_and_the_final_gradebook_are_written(semester: Path) -> No
 
 
 @pytest.mark.slow
+@pytest.mark.timeout(2400)
 def test_the_late_penalty_and_the_adjustment_are_applied(semester: Path) -> None:
     rows = {
         r["student_id"]: r
@@ -307,6 +309,7 @@ def test_the_late_penalty_and_the_adjustment_are_applied(semester: Path) -> None
 
 
 @pytest.mark.slow
+@pytest.mark.timeout(2400)
 def test_similarity_flags_exactly_the_copied_pair(semester: Path) -> None:
     summary = json.loads((semester / "summary.json").read_text())
     similarity = summary["homework"]["hw1"]["similarity"]
@@ -318,11 +321,12 @@ def test_similarity_flags_exactly_the_copied_pair(semester: Path) -> None:
 
 
 @pytest.mark.slow
+@pytest.mark.timeout(2400)
 def test_the_dashboard_opens_on_the_run(semester: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from streamlit.testing.v1 import AppTest
 
     monkeypatch.setenv("CLASS_DASHBOARD_DIR", str(semester))
-    at = AppTest.from_file(str(ROOT / "demos" / "class_dashboard.py"), default_timeout=60)
+    at = AppTest.from_file(str(ROOT / "demos" / "class_dashboard.py"), default_timeout=180)
     at.run()
     assert not at.exception, at.exception
     assert not at.error, [e.value for e in at.error]

@@ -34,6 +34,13 @@ def semester(
         ),
     ] = False,
     seed: Annotated[int, typer.Option(help="Seed of the variations and disguises.")] = 2026,
+    allow_partial_isolation: Annotated[
+        bool,
+        typer.Option(
+            "--allow-partial-isolation",
+            help="Passed to grader batch: rehearse on a machine without full isolation (recorded).",
+        ),
+    ] = False,
 ) -> None:
     """Generate the simulated class, grade it with `grader batch --similarity`, apply `grader final`."""
     from grader.course.config import load_course_config
@@ -65,7 +72,7 @@ def semester(
     summary = run_semester(
         out_dir,
         wanted,
-        RunOptions(jobs, skip_load, load_seconds, seed),
+        RunOptions(jobs, skip_load, load_seconds, seed, allow_partial_isolation),
         roster,
         progress=lambda m: err.print(m, markup=False, highlight=False),
     )

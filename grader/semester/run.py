@@ -42,6 +42,7 @@ class RunOptions:
     skip_load: bool = False
     load_seconds: float | None = None
     seed: int = 2026
+    allow_partial_isolation: bool = False
 
 
 def _grader(args: list[str], timeout: float) -> subprocess.CompletedProcess[str]:
@@ -84,6 +85,8 @@ def grade_homework(
     ]
     if options.skip_load:
         args.append("--skip-load")
+    if options.allow_partial_isolation:
+        args.append("--allow-partial-isolation")
     if options.load_seconds is not None:
         args += ["--load-seconds", f"{options.load_seconds:g}"]
     started = time.monotonic()

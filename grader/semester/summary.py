@@ -69,7 +69,11 @@ def homework_summary(
                 "max_points": row["max_points"],
                 "status": row["status"],
                 "base": generated.students[row["student_id"]]["base"],
-                "variation": generated.students[row["student_id"]]["variation"],
+                "variation": (
+                    f"copy of {generated.students[row['student_id']]['copy_of']}"
+                    if generated.students[row["student_id"]]["copy_of"]
+                    else generated.students[row["student_id"]]["variation"]
+                ),
                 "days_late": generated.students[row["student_id"]]["days_late"],
             }
             for row in gradebook

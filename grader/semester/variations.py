@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ast
 import random
+import re
 import shutil
 from collections.abc import Callable
 from pathlib import Path
@@ -43,14 +44,22 @@ def complete(repo: Path, base: Base | None, homework: Homework, rng: random.Rand
 
 
 def partial(repo: Path, base: Base | None, homework: Homework, rng: random.Random) -> str:
-    """The batch endpoint removed (its decorators and body): an unfinished homework."""
+    """The batch endpoint removed: its decorators and body, and every other line of the file that
+    names it (a route table entry such as ``Route("/predict/batch", predict_batch)``), so the
+    service still starts and simply has no batch route: an unfinished homework."""
     assert base is not None and base.batch is not None
     path, lines, node = _locate(repo, base.batch)
     first = min([d.lineno for d in node.decorator_list] + [node.lineno]) - 1
     assert node.end_lineno is not None
     del lines[first : node.end_lineno]
-    path.write_text("".join(lines))
-    return f"removed {base.batch.function} from {base.batch.file}"
+    name = re.compile(rf"\b{re.escape(base.batch.function)}\b")
+    kept = [line for line in lines if not name.search(line)]
+    path.write_text("".join(kept))
+    ast.parse(path.read_text())  # still Python
+    extra = len(lines) - len(kept)
+    return f"removed {base.batch.function} from {base.batch.file}" + (
+        f" and {extra} line(s) registering it" if extra else ""
+    )
 
 
 def slow(repo: Path, base: Base | None, homework: Homework, rng: random.Random) -> str:

@@ -187,7 +187,8 @@ def test_variations_were_applied(generated) -> None:
     repos = Path(generated.submissions).parent / "repos"
     assert "predict_batch" in _functions(repos / "ana/app/routers/predict.py")
     assert "predict_batch" not in _functions(repos / "cleo/app/routers/predict.py")
-    assert "predict_batch" not in _functions(repos / "jon/app/main.py")
+    assert "predict_batch" not in (repos / "jon/app/main.py").read_text()  # the route entry too
+    assert "predict_batch" in (repos / "gia/app/main.py").read_text()
     assert "sleep(0.05)" in (repos / "finn/app/main.py").read_text()
     assert "sleep(0.05)" in (repos / "ivy/app/main.py").read_text()
     assert "assert 1 + 1 == 3" in (repos / "eva/tests/test_wip.py").read_text()

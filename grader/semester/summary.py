@@ -81,6 +81,12 @@ def homework_summary(
         "similarity": {
             **similarity_verdict(_pairs(rows, "code"), generated),
             "behaviour_pairs": sorted(list(p) for p in _pairs(rows, "behaviour")),
+            # Identical hidden failures of students whose code is not from one source (e.g. two
+            # untouched starters failing the same way): shown, not counted in the verdict.
+            "behaviour_unexpected": sorted(
+                list(p)
+                for p in _pairs(rows, "behaviour") & {tuple(q) for q in generated.must_not_flag}
+            ),
             "csv": str(similarity_csv),
         },
     }
@@ -166,7 +172,12 @@ def render_markdown(summary: dict[str, Any]) -> str:
             f"Code pairs flagged: {', '.join('–'.join(p) for p in sim['flagged']) or 'none'}. "
             f"Missed: {', '.join('–'.join(p) for p in sim['missed']) or 'none'}. "
             f"False flags: {', '.join('–'.join(p) for p in sim['false_flags']) or 'none'}. "
-            f"Identical hidden failures: {', '.join('–'.join(p) for p in sim['behaviour_pairs']) or 'none'}.",
+            f"Identical hidden failures: {', '.join('–'.join(p) for p in sim['behaviour_pairs']) or 'none'}"
+            + (
+                f" (not from one source: {', '.join('–'.join(p) for p in sim['behaviour_unexpected'])})."
+                if sim.get("behaviour_unexpected")
+                else "."
+            ),
         ]
     lines += [
         "",

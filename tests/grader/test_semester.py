@@ -344,3 +344,22 @@ def test_the_dashboard_opens_on_the_run(semester: Path, monkeypatch: pytest.Monk
     at.selectbox(key="drill_student").set_value("gia").run()
     checks = next(d.value for d in at.dataframe if "feedback" in d.value.columns)
     assert "api.predict" in list(checks["check"])
+
+
+def test_similarity_verdict_counts_missed_and_false_flags(tmp_path: Path) -> None:
+    from grader.semester.generate import GeneratedHomework
+    from grader.semester.summary import similarity_verdict
+
+    generated = GeneratedHomework(
+        "hw1",
+        tmp_path / "s.csv",
+        must_flag=[("a", "b"), ("c", "d")],
+        must_not_flag=[("a", "c"), ("b", "d")],
+        planted_copies=[("a", "b")],
+    )
+    exact = similarity_verdict({("a", "b"), ("c", "d")}, generated)
+    assert exact["verdict"] == "as planted" and exact["planted_copies_flagged"]
+    off = similarity_verdict({("a", "b"), ("a", "c")}, generated)
+    assert off["missed"] == [["c", "d"]] and off["false_flags"] == [["a", "c"]]
+    assert off["verdict"] == "differs from the ground truth"
+    assert not similarity_verdict(set(), generated)["planted_copies_flagged"]

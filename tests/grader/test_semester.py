@@ -281,6 +281,10 @@ def test_the_gradebook_and_the_final_gradebook_are_written(semester: Path) -> No
     }
     assert set(rows) == {"ana", "ben", "gia"}
     assert all(r["status"] == "graded" and float(r["points"]) > 50 for r in rows.values())
+    # The third base (Starlette + msgspec) passes the public tests and its own suite.
+    gia = json.loads((semester / "hw1/grades/gia/report.json").read_text())
+    status = {c["id"]: c["status"] for c in gia["checks"]}
+    assert status["tests.public"] == status["tests.student"] == status["api.validation"] == "passed"
     finals = {r["student_id"]: r for r in csv.DictReader((semester / "final-grades.csv").open())}
     assert set(finals) == {"ana", "ben", "gia"}
     assert "hw2 missing" in finals["ana"]["notes"]

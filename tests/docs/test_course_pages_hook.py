@@ -24,6 +24,7 @@ HAND_WRITTEN = {
     "demos.md": '# Demos\n\n{{ demo("latency_lab") }}\n\n{{ demo("class_dashboard") }}\n',
     "guides/student.md": "# Students\n",
     "guides/instructor.md": "# Instructors\n",
+    "guides/runbook.md": "# Runbook\n",
     "reference/grader.md": "# Reference\n\nSee [the example](../../lectures/01_alpha/examples/run.py).\n",
 }
 LECTURE = """# Lecture 1. Alpha

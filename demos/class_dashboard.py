@@ -1,6 +1,7 @@
 """Class dashboard (instructors): a graded homework at a glance, from the grader's own files.
 
-Run: ``uv run streamlit run demos/class_dashboard.py``
+Run: ``uv run streamlit run demos/class_dashboard.py``; to open it on a directory (a ``grader
+semester`` rehearsal, or ``grader batch`` output) set ``CLASS_DASHBOARD_DIR=DIR``.
 
 Load the JSON reports (``<dir>/<student>/report.json``, as ``grader batch`` writes them) and/or the
 gradebook CSVs (``gradebook-hwN.csv``) from a directory or by upload; or press "Load sample class"
@@ -11,7 +12,10 @@ for twenty made-up students (``demos/sample_reports.py``). The page shows:
   hw1, hw2 and hw3 are all there (a homework with reports but no gradebook gets its gradebook rows
   from the reports, as ``grader batch`` would write them);
 * the pass rate of every rubric check: which items the class struggles with;
-* one submission's report, check by check.
+* one submission's report, check by check;
+* the similarity pairs of ``similarity-hwN.csv`` and, when the directory holds the
+  ``final-grades.csv`` that ``grader final`` wrote, that final gradebook (late policy and TA
+  adjustments applied) instead of one computed here.
 
 A file that cannot be read is named with the reason; it never stops the page.
 """
@@ -21,6 +25,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
 import re
 import sys
 import tempfile
@@ -44,6 +49,7 @@ from grader.course.gradebook import COLUMNS, gradebook_row, write_gradebook  # n
 from grader.errors import UsageError  # noqa: E402
 from grader.report.model import SCHEMA_PATH, Report  # noqa: E402
 
+DIRECTORY_ENV = "CLASS_DASHBOARD_DIR"  # open on this directory (e.g. a `grader semester` run)
 MAX_FILES = 5000
 MAX_FILE_BYTES = 5_000_000
 GRADEBOOK_REQUIRED = ("student_id", "homework", "points", "max_points")
@@ -66,6 +72,10 @@ class ClassData:
     gradebooks: dict[str, list[dict[str, str]]] = field(default_factory=dict)
     problems: list[str] = field(default_factory=list)
     sample: bool = False
+    final_rows: list[dict[str, str]] = field(
+        default_factory=list
+    )  # final-grades.csv (grader final)
+    similarity: dict[str, list[dict[str, str]]] = field(default_factory=dict)  # similarity-hwN.csv
 
     @property
     def homeworks(self) -> list[str]:
@@ -181,12 +191,39 @@ def load_directory(path_text: str) -> ClassData:
             problems.append(f"{path}: cannot read it ({exc.strerror})")
     data = load_files(f"directory {directory}", files)
     data.problems = problems + data.problems
+    _load_semester_files(directory, data)
     if not paths:
         data.problems.append(
             f"no report.json or gradebook*.csv under {directory} "
             "(grader batch writes <dir>/<student>/report.json and <dir>/gradebook-hwN.csv)"
         )
     return data
+
+
+def _load_semester_files(directory: Path, data: ClassData) -> None:
+    """``final-grades.csv`` (grader final) and ``similarity-hwN.csv`` (batch --similarity), if any."""
+    for path in sorted(directory.rglob("similarity-*.csv"))[:50]:
+        match = GRADEBOOK_NAME.search(path.name)
+        try:
+            rows = list(csv.DictReader(io.StringIO(path.read_text())))
+        except (OSError, UnicodeDecodeError) as exc:
+            data.problems.append(f"{path.name}: cannot read it ({exc})")
+            continue
+        if match and rows and not {"signal", "student_a", "student_b"} <= set(rows[0]):
+            data.problems.append(f"{path.name}: not a similarity CSV")
+        elif match:
+            data.similarity[match.group(1).lower()] = rows
+    finals = sorted(directory.rglob("final-grades.csv"))
+    if finals:
+        try:
+            rows = list(csv.DictReader(io.StringIO(finals[0].read_text())))
+        except (OSError, UnicodeDecodeError) as exc:
+            data.problems.append(f"{finals[0].name}: cannot read it ({exc})")
+            return
+        if rows and {"student_id", "final"} <= set(rows[0]):
+            data.final_rows = rows
+        else:
+            data.problems.append(f"{finals[0].name}: not a final gradebook (student_id, final)")
 
 
 def load_sample() -> ClassData:
@@ -340,6 +377,9 @@ def show_final(data: ClassData) -> None:
         f"record earns **{perfect:g} of {config.scale:g}**: the course's formula is kept exactly as "
         "stated (grader/course/course.toml)."
     )
+    if data.final_rows:
+        show_written_final(data, config)
+        return
     missing = [hw for hw in config.weights if hw not in data.homeworks]
     if missing:
         st.info(
@@ -384,6 +424,68 @@ def show_final(data: ClassData) -> None:
         st.metric("Best possible", f"{perfect:g} / {config.scale:g}")
         columns = ["student_id", "final", *[f"{hw}_score" for hw in config.weights], "notes"]
         st.dataframe(table[columns], hide_index=True, height=360)
+
+
+def show_written_final(data: ClassData, config: CourseConfig) -> None:
+    """The final gradebook ``grader final`` wrote (late policy and TA adjustments applied)."""
+    table = pd.DataFrame(data.final_rows)
+    table["final"] = pd.to_numeric(table["final"], errors="coerce").fillna(0.0)
+    missing = [
+        hw for hw in config.weights if f"{hw}_score" not in table or hw not in data.homeworks
+    ]
+    if missing:
+        st.info(
+            f"Not graded in this run: {', '.join(missing)}: they count 0 in the final grades "
+            "below (grader final treats a missing homework as 0 points)."
+        )
+    order = list(table.sort_values("final", ascending=False)["student_id"])
+    chart = (
+        alt.Chart(table, title="Final grades (final-grades.csv)")
+        .mark_bar()
+        .encode(
+            x=alt.X("final:Q", scale=alt.Scale(domain=[0, config.scale]), title="final grade"),
+            y=alt.Y("student_id:N", sort=order, title=None),
+            tooltip=["student_id", "final", "notes"],
+        )
+        .properties(height=max(300, 28 * len(order) + 120))
+    )
+    left, right = st.columns([3, 2])
+    left.altair_chart(chart, width="stretch")
+    with right:
+        st.metric("Median final grade", f"{table['final'].median():.2f} / {config.scale:g}")
+        columns = [
+            c
+            for c in table.columns
+            if c == "student_id" or c == "final" or c.endswith("_days_late") or c == "notes"
+        ]
+        st.dataframe(table[columns], hide_index=True, height=360)
+
+
+def show_similarity(data: ClassData) -> None:
+    st.subheader("Similarity between submissions")
+    if not data.similarity:
+        st.info("No similarity-hwN.csv loaded (grader batch --similarity or grader similarity).")
+        return
+    for hw, rows in sorted(data.similarity.items()):
+        frame = pd.DataFrame(
+            rows,
+            columns=[
+                "signal",
+                "student_a",
+                "student_b",
+                "similarity_a",
+                "similarity_b",
+                "shared_failing_checks",
+                "regions_a",
+            ],
+        )
+        st.markdown(
+            f"**{hw}**: {plural(len(frame), 'flagged pair')} "
+            f"({(frame['signal'] == 'code').sum()} by shared code, "
+            f"{(frame['signal'] == 'behaviour').sum()} by identical hidden failures). "
+            "A flag is a reason to look, not a verdict."
+        )
+        st.dataframe(frame, hide_index=True, key=f"similarity_{hw}")
 
 
 def show_pass_rates(data: ClassData) -> None:
@@ -519,7 +621,8 @@ def main() -> None:
     st.set_page_config(page_title="Class dashboard · mlops-course", layout="wide")
     st.title("Class dashboard")
     if "class_data" not in st.session_state:
-        st.session_state["class_data"] = load_sample()
+        opened = os.environ.get(DIRECTORY_ENV, "").strip()
+        st.session_state["class_data"] = load_directory(opened) if opened else load_sample()
     sidebar()
     data: ClassData = st.session_state["class_data"]
     n_reports = sum(len(r) for r in data.reports.values())
@@ -549,6 +652,7 @@ def main() -> None:
     with right:
         show_pass_rates(data)
     show_final(data)
+    show_similarity(data)
     show_submission(data)
 
 

@@ -32,6 +32,7 @@ Placeholders for hand-written pages (``docs/*.md``), each replaced by Markdown r
     {{ course_value("scale") }}     one value of the course config, inline (see _course_value)
     {{ cli_reference() }}           ``--help`` of the grader and of every command
     {{ report_schema() }}           tables from grader/report/report.schema.json, plus the schema itself
+    {{ semester_roster() }}         grader/semester/class.toml: the simulated class of the rehearsal
     {{ demo("latency_lab") }}       launch command and screenshot (docs/assets/demos/<name>.png) of a demo
 
 An unknown placeholder, or a placeholder whose source is broken, fails the build.
@@ -720,6 +721,12 @@ def _stage_table() -> str:
     return render_stage_table()
 
 
+def _semester_roster() -> str:
+    from grader.semester.render import render_roster_markdown
+
+    return render_roster_markdown()
+
+
 def _sandbox_policy() -> str:
     from grader.sandbox.policy import render_policy_markdown
 
@@ -749,6 +756,7 @@ PLACEHOLDERS: dict[str, Callable[..., str]] = {
     "cli_reference": _cli_reference,
     "report_schema": _report_schema,
     "demo": _demo,
+    "semester_roster": _semester_roster,
 }
 NEEDS_PAGE = {"demo"}
 

@@ -1,4 +1,4 @@
-"""The ``grader`` command line: grade, check, batch, collect, merge, similarity, final, rubric, export-starter.
+"""The ``grader`` command line: grade, check, batch, collect, merge, similarity, final, semester, rubric, export-starter.
 
 Exit codes: 0 graded (whatever the score), 1 ``--fail-under`` not met, 2 usage error or unreadable path.
 """
@@ -11,7 +11,7 @@ import typer
 
 # isort: off
 # Each module registers its commands; this order is the order of `grader --help`.
-from grader.cli import grade, batch, similarity, final, starter  # noqa: F401
+from grader.cli import grade, batch, similarity, final, semester, starter  # noqa: F401
 
 # isort: on
 from grader.cli.app import app, err

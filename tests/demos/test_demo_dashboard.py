@@ -178,3 +178,35 @@ def test_a_missing_directory_is_a_message(app: AppTest, tmp_path: Path) -> None:
     load_dir(app, tmp_path / "nope")
     assert any("is not a directory" in e.value for e in app.error)
     assert any("Nothing to show yet" in w.value for w in app.warning)
+
+
+def test_opens_on_a_semester_directory_from_the_environment(
+    demo_path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """CLASS_DASHBOARD_DIR: reports, the written final gradebook and the similarity pairs."""
+    grades = tmp_path / "hw1" / "grades"
+    for student, points in zip(STUDENTS, [2.5, 5.0, 10.0], strict=True):
+        write_reports(small_report(student, "failed", points), grades / student)
+    (grades / "similarity-hw1.csv").write_text(
+        "signal,student_a,student_b,similarity_a,similarity_b,overlap_tokens,regions_a,regions_b,"
+        "shared_failing_checks\ncode,ana,ben,0.910,0.880,900,app/model.py:1-40,app/model.py:3-44,\n"
+    )
+    (tmp_path / "final-grades.csv").write_text(
+        "student_id,hw1_points,hw1_max,hw1_days_late,hw1_score,final,notes\n"
+        "ana,90,100,0,0.9,2.97,hw2 missing; hw3 missing\n"
+        "ben,80,100,2,0.64,2.11,hw1 2 day(s) late; hw2 missing; hw3 missing\n"
+        "cleo,70,100,0,0.7,2.31,hw2 missing; hw3 missing\n"
+    )
+    monkeypatch.setenv("CLASS_DASHBOARD_DIR", str(tmp_path))
+    at = AppTest.from_file(str(demo_path / "class_dashboard.py"), default_timeout=60)
+    at.run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    assert any("3 reports" in c.value for c in at.caption)
+    assert "Final grades (final-grades.csv)" in chart_titles(at)
+    assert any("Not graded in this run: hw2, hw3" in i.value for i in at.info)
+    finals = frame_with(at, "final").set_index("student_id")
+    assert finals.loc["ben", "final"] == pytest.approx(2.11)
+    assert finals.loc["ben", "hw1_days_late"] == "2"
+    pairs = frame_with(at, "student_a")
+    assert list(zip(pairs["student_a"], pairs["student_b"], strict=True)) == [("ana", "ben")]
+    assert any("1 flagged pair (1 by shared code, 0 by identical" in m.value for m in at.markdown)

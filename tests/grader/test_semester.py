@@ -1,0 +1,369 @@
+"""The simulated class: roster validation, variations, commit dates, and a small semester end to end."""
+
+from __future__ import annotations
+
+import ast
+import csv
+import datetime as dt
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from grader.course.config import load_course_config
+from grader.errors import UsageError
+from grader.semester import gitrepo
+from grader.semester.generate import generate_homework, unavailable
+from grader.semester.render import render_roster_markdown
+from grader.semester.roster import DEFAULT_ROSTER, format_offset, load_roster, parse_offset
+from grader.semester.variations import VARIATIONS
+
+ROOT = Path(__file__).resolve().parents[2]
+SMALL_CLASS = """
+[hw1]
+available = true
+starter = "homework/hw1_api/starter"
+course_files = { "data/train.csv" = "data/train.csv", "tests/public" = "grader/suites/hw1/public" }
+
+[hw1.bases.fastapi]
+path = "homework/hw1_api/solution"
+
+[hw1.bases.starlette]
+path = "grader/semester/bases/hw1_starlette"
+
+[[hw1.students]]
+id = "ana"
+base = "fastapi"
+variation = "complete"
+submitted = "-20h"
+
+[[hw1.students]]
+id = "ben"
+copy_of = "ana"
+submitted = "-1h"
+
+[[hw1.students]]
+id = "gia"
+base = "starlette"
+variation = "complete"
+submitted = "+1d2h"
+
+[[adjustments]]
+student = "ana"
+homework = "hw1"
+points = 1
+reason = "rehearsal: a TA's regrade"
+
+[hw2]
+available = false
+reason = "not built yet"
+students = 6
+"""
+
+
+def write_roster(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "class.toml"
+    path.write_text(text)
+    return path
+
+
+# --------------------------------------------------------------------------- fast unit tests
+
+
+def test_offsets_parse_signed_durations() -> None:
+    assert parse_offset("-20h") == -dt.timedelta(hours=20)
+    assert parse_offset("+1d6h") == dt.timedelta(days=1, hours=6)
+    assert parse_offset("+10m") == dt.timedelta(minutes=10)
+    with pytest.raises(ValueError, match="submitted must look like"):
+        parse_offset("tomorrow")
+    for text in ("-20h", "+1d6h", "+10m", "+9d"):
+        assert format_offset(parse_offset(text)) == text
+
+
+def test_the_roster_renders_for_the_runbook() -> None:
+    text = render_roster_markdown()
+    assert "| `ben` | fastapi | disguised copy of `ana` | -2h |" in text
+    assert "**hw2**: declared with 6 students, not available yet" in text
+
+
+def test_the_shipped_roster_is_valid_and_declares_hw2_hw3_as_unavailable() -> None:
+    roster = load_roster(DEFAULT_ROSTER)
+    hw1 = roster.homeworks["hw1"]
+    assert len(hw1.students) == 12
+    assert {s.base for s in hw1.students} == {"fastapi", "flask", "starlette", "starter"}
+    assert {s.variation for s in hw1.students} >= set(VARIATIONS)
+    assert sum(s.copy_of is not None for s in hw1.students) == 1
+    config = load_course_config()
+    beyond = [s for s in hw1.students if s.submitted > dt.timedelta(days=config.max_days_late)]
+    assert len(beyond) == 1
+    skipped = unavailable(roster, ["hw1", "hw2", "hw3"])
+    assert set(skipped) == {"hw2", "hw3"}
+    assert "not built yet" in skipped["hw2"]
+    assert roster.homeworks["hw2"].declared_students == 6
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (('base = "starlette"', 'base = "django"'), "unknown base 'django'"),
+        (('copy_of = "ana"', 'copy_of = "zed"'), "copy_of 'zed' is not an original student"),
+        (
+            (
+                'variation = "complete"\nsubmitted = "-20h"',
+                'variation = "starter_edits"\nsubmitted = "-20h"',
+            ),
+            "starter_edits goes with base",
+        ),
+        (('submitted = "-1h"', 'submitted = "soon"'), "submitted must look like"),
+        (('id = "gia"', 'id = "ana"'), "listed twice"),
+    ],
+)
+def test_invalid_rosters_are_one_line_errors(tmp_path: Path, change, message) -> None:
+    text = SMALL_CLASS.replace(*change)
+    assert text != SMALL_CLASS
+    with pytest.raises(UsageError, match=message):
+        load_roster(write_roster(tmp_path, text))
+
+
+def test_unknown_homework_is_named(tmp_path: Path) -> None:
+    roster = load_roster(write_roster(tmp_path, SMALL_CLASS))
+    with pytest.raises(UsageError, match="no homework hw9"):
+        unavailable(roster, ["hw9"])
+
+
+@pytest.fixture(scope="module")
+def generated(tmp_path_factory: pytest.TempPathFactory):
+    """The shipped roster's hw1 class, written once (no grading)."""
+    out = tmp_path_factory.mktemp("generated")
+    roster = load_roster(DEFAULT_ROSTER)
+    return generate_homework(roster.homeworks["hw1"], out, load_course_config(), seed=7)
+
+
+def test_commit_times_sit_around_the_deadline(generated) -> None:
+    config = load_course_config()
+    deadline = config.deadlines["hw1"]
+    roster = {s.id: s for s in load_roster(DEFAULT_ROSTER).homeworks["hw1"].students}
+    for student, record in generated.students.items():
+        repo = Path(record["repository"])
+        assert gitrepo.commit_time(repo) == deadline + roster[student].submitted
+        author = subprocess.run(
+            ["git", "-C", str(repo), "log", "-1", "--format=%aI"],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+        assert dt.datetime.fromisoformat(author) == deadline + roster[student].submitted
+    late = {s: r["days_late"] for s, r in generated.students.items()}
+    assert late["ana"] == 0 and late["gia"] == 0  # gia: 10 minutes late, within the grace period
+    assert late["cleo"] == 2 and late["finn"] == 9
+    assert [s for s, r in generated.students.items() if r["beyond_max_days_late"]] == ["finn"]
+
+
+def test_submissions_file_pins_each_head(generated) -> None:
+    rows = list(csv.DictReader(generated.submissions.open()))
+    assert len(rows) == 12
+    for row in rows:
+        head = subprocess.run(
+            ["git", "-C", row["repository"], "rev-parse", "HEAD"],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+        assert row["ref"] == head
+
+
+def _functions(path: Path) -> set[str]:
+    return {
+        n.name
+        for n in ast.walk(ast.parse(path.read_text()))
+        if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef)
+    }
+
+
+def test_variations_were_applied(generated) -> None:
+    repos = Path(generated.submissions).parent / "repos"
+    assert "predict_batch" in _functions(repos / "ana/app/routers/predict.py")
+    assert "predict_batch" not in _functions(repos / "cleo/app/routers/predict.py")
+    assert "predict_batch" not in (repos / "jon/app/main.py").read_text()  # the route entry too
+    assert "predict_batch" in (repos / "gia/app/main.py").read_text()
+    assert "sleep(0.05)" in (repos / "finn/app/main.py").read_text()
+    assert "sleep(0.05)" in (repos / "ivy/app/main.py").read_text()
+    assert "assert 1 + 1 == 3" in (repos / "eva/tests/test_wip.py").read_text()
+    assert not (repos / "hal/README.md").exists()
+    assert (repos / "hal/tests/public/test_public_api.py").is_file()
+    assert not (repos / "hal/tests/test_routes.py").exists()
+    for student in ("kai", "lea"):
+        assert (repos / student / "data/train.csv").read_bytes() == (
+            ROOT / "data/train.csv"
+        ).read_bytes()
+    ben = (repos / "ben/app/model.py").read_text()
+    assert ben != (repos / "ana/app/model.py").read_text()
+    assert "_x" in ben  # renamed locals
+
+
+def test_ground_truth_pairs(generated) -> None:
+    assert generated.planted_copies == [("ana", "ben")]
+    assert ("ana", "ben") in generated.must_flag
+    assert ("kai", "lea") in generated.must_not_flag  # they share only the starter
+    assert ("ana", "dan") in generated.must_not_flag  # independent bases
+    assert len(generated.must_flag) + len(generated.must_not_flag) == 66
+
+
+def test_an_unavailable_homework_is_said_clearly(tmp_path: Path) -> None:
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "grader",
+            "semester",
+            str(tmp_path / "out"),
+            "--homework",
+            "hw2",
+            "--roster",
+            str(write_roster(tmp_path, SMALL_CLASS)),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=ROOT,
+    )
+    assert done.returncode == 2
+    assert "hw2: not available, skipped (not built yet)" in done.stderr
+    assert "none of the homework asked for can be generated yet" in done.stderr
+    assert "Traceback" not in done.stderr
+
+
+# --------------------------------------------------------------------------- end to end
+
+
+@pytest.fixture(scope="module")
+def semester(tmp_path_factory: pytest.TempPathFactory, require_full_isolation) -> Path:
+    """A class of three (a complete one, its disguised copy, a late one), hw1 graded without load."""
+    tmp = tmp_path_factory.mktemp("semester")
+    out = tmp / "run"
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "grader",
+            "semester",
+            str(out),
+            "--homework",
+            "hw1",
+            "--homework",
+            "hw2",
+            "--jobs",
+            "2",
+            "--skip-load",
+            "--roster",
+            str(write_roster(tmp, SMALL_CLASS)),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=1500,
+        cwd=ROOT,
+        env={k: v for k, v in os.environ.items() if not k.startswith("PYTEST_")},
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert "hw2: not available, skipped" in done.stderr
+    return out
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(2400)
+def test_the_gradebook_and_the_final_gradebook_are_written(semester: Path) -> None:
+    rows = {
+        r["student_id"]: r
+        for r in csv.DictReader((semester / "hw1/grades/gradebook-hw1.csv").open())
+    }
+    assert set(rows) == {"ana", "ben", "gia"}
+    assert all(r["status"] == "graded" and float(r["points"]) > 50 for r in rows.values())
+    # The third base (Starlette + msgspec) passes the public tests and its own suite.
+    gia = json.loads((semester / "hw1/grades/gia/report.json").read_text())
+    status = {c["id"]: c["status"] for c in gia["checks"]}
+    assert status["tests.public"] == status["tests.student"] == status["api.validation"] == "passed"
+    finals = {r["student_id"]: r for r in csv.DictReader((semester / "final-grades.csv").open())}
+    assert set(finals) == {"ana", "ben", "gia"}
+    assert "hw2 missing" in finals["ana"]["notes"]
+    assert float(finals["ana"]["hw2_score"]) == 0
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(2400)
+def test_the_late_penalty_and_the_adjustment_are_applied(semester: Path) -> None:
+    rows = {
+        r["student_id"]: r
+        for r in csv.DictReader((semester / "hw1/grades/gradebook-hw1.csv").open())
+    }
+    finals = {r["student_id"]: r for r in csv.DictReader((semester / "final-grades.csv").open())}
+    config = load_course_config()
+    gia = finals["gia"]
+    assert gia["hw1_days_late"] == "2"
+    expected = (
+        float(rows["gia"]["points"])
+        / float(rows["gia"]["max_points"])
+        * (1 - 2 * config.penalty_per_day)
+    )
+    assert float(gia["hw1_score"]) == pytest.approx(expected, abs=1e-4)
+    assert "hw1 2 day(s) late" in gia["notes"]
+    assert float(finals["ana"]["hw1_points"]) == pytest.approx(float(rows["ana"]["points"]) + 1)
+    assert "rehearsal: a TA's regrade" in finals["ana"]["notes"]
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(2400)
+def test_similarity_flags_exactly_the_copied_pair(semester: Path) -> None:
+    summary = json.loads((semester / "summary.json").read_text())
+    similarity = summary["homework"]["hw1"]["similarity"]
+    assert similarity["flagged"] == [["ana", "ben"]]
+    assert similarity["verdict"] == "as planted"
+    assert summary["homework"]["hw1"]["overlap_factor"] > 0.8
+    assert "not built yet" in summary["not_available"]["hw2"]
+    assert "| hw1 | 3 |" in (semester / "summary.md").read_text()
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(2400)
+def test_the_dashboard_opens_on_the_run(semester: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from streamlit.testing.v1 import AppTest
+
+    monkeypatch.setenv("CLASS_DASHBOARD_DIR", str(semester))
+    at = AppTest.from_file(str(ROOT / "demos" / "class_dashboard.py"), default_timeout=180)
+    at.run()
+    assert not at.exception, at.exception
+    assert not at.error, [e.value for e in at.error]
+    assert any("3 reports" in c.value for c in at.caption)
+    titles = [json.loads(c.proto.spec).get("title", "") for c in at.get("vega_lite_chart")]
+    titles = [t if isinstance(t, str) else t.get("text", "") for t in titles]
+    assert "Final grades (final-grades.csv)" in titles
+    assert "Pass rate per check, hw1 (3 submissions)" in titles
+    assert any("1 flagged pair" in m.value for m in at.markdown)
+    similarity = next(d.value for d in at.dataframe if "student_a" in d.value.columns)
+    assert list(zip(similarity["student_a"], similarity["student_b"], strict=True)) == [
+        ("ana", "ben")
+    ]
+    at.selectbox(key="drill_student").set_value("gia").run()
+    checks = next(d.value for d in at.dataframe if "feedback" in d.value.columns)
+    assert "api.predict" in list(checks["check"])
+
+
+def test_similarity_verdict_counts_missed_and_false_flags(tmp_path: Path) -> None:
+    from grader.semester.generate import GeneratedHomework
+    from grader.semester.summary import similarity_verdict
+
+    generated = GeneratedHomework(
+        "hw1",
+        tmp_path / "s.csv",
+        must_flag=[("a", "b"), ("c", "d")],
+        must_not_flag=[("a", "c"), ("b", "d")],
+        planted_copies=[("a", "b")],
+    )
+    exact = similarity_verdict({("a", "b"), ("c", "d")}, generated)
+    assert exact["verdict"] == "as planted" and exact["planted_copies_flagged"]
+    off = similarity_verdict({("a", "b"), ("a", "c")}, generated)
+    assert off["missed"] == [["c", "d"]] and off["false_flags"] == [["a", "c"]]
+    assert off["verdict"] == "differs from the ground truth"
+    assert not similarity_verdict(set(), generated)["planted_copies_flagged"]

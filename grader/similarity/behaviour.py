@@ -1,9 +1,11 @@
 """Behavioural similarity: students whose hidden checks fail in exactly the same way.
 
 Two independent implementations rarely fail the same hidden cases with the same wrong answers; a
-copy does. A signature is the set of (check, status, feedback) of every hidden check that lost
-points. Signatures shared by many students are a common mistake (or the untouched starter), not a
-copy, so only groups up to ``max_group`` students are flagged.
+copy does. A signature is the set of (check, feedback) of every hidden check that was *partly*
+right: it earned some of its points and lost others, so its feedback names the particular cases
+it got wrong. A check that earned nothing is left out: a missing endpoint or the starter's 501
+fails the same way for everybody who has it, copied or not. Signatures shared by many students
+are a common mistake, not a copy, so only groups up to ``max_group`` students are flagged.
 """
 
 from __future__ import annotations
@@ -26,14 +28,14 @@ class SharedFailures:
     checks: tuple[str, ...]
 
 
-def failure_signature(report: dict) -> frozenset[tuple[str, str, str]]:
-    """The hidden checks that lost points, with how they failed."""
+def failure_signature(report: dict) -> frozenset[tuple[str, str]]:
+    """The hidden checks that were partly right, with the cases they got wrong."""
     return frozenset(
-        (check["id"], check["status"], check.get("feedback", ""))
+        (check["id"], check.get("feedback", ""))
         for check in report.get("checks", [])
         if check.get("visibility") == "hidden"
-        and check.get("status") in ("failed", "error")
-        and float(check.get("points", 0)) < float(check.get("max_points", 0))
+        and check.get("status") == "failed"
+        and 0 < float(check.get("points", 0)) < float(check.get("max_points", 0))
     )
 
 
@@ -59,6 +61,6 @@ def shared_failures(reports: dict[str, dict], settings: SimilaritySettings) -> l
     pairs = []
     for signature, students in groups.items():
         if 2 <= len(students) <= settings.max_group:
-            checks = tuple(sorted({check_id for check_id, _, _ in signature}))
+            checks = tuple(sorted({check_id for check_id, _ in signature}))
             pairs.extend(SharedFailures(a, b, checks) for a, b in combinations(sorted(students), 2))
     return sorted(pairs, key=lambda p: (p.a, p.b))

@@ -101,14 +101,16 @@ def test_without_the_starter_as_boilerplate_starter_only_pairs_would_be_flagged(
     assert ("dave", "erin") in flagged
 
 
-def _report(student: str, failures: list[tuple[str, str]], visible: bool = False) -> dict:
+def _report(
+    student: str, failures: list[tuple[str, str]], visible: bool = False, points: float = 2
+) -> dict:
     checks = [
         {
             "id": check_id,
             "status": "failed",
             "feedback": feedback,
             "visibility": "visible" if visible else "hidden",
-            "points": 0,
+            "points": points,
             "max_points": 5,
         }
         for check_id, feedback in failures
@@ -130,6 +132,13 @@ def test_identical_rare_failures_are_flagged_common_ones_are_not() -> None:
         "s": _report("s", odd[:1]),
         "v1": _report("v1", odd, visible=True),  # visible checks are not part of the signature
         "v2": _report("v2", odd, visible=True),
+        # the same check missing entirely (0 points): everybody without it fails alike
+        "m1": _report(
+            "m1", [("api.batch", "404 on /predict/batch"), ("model.agreement", "not run")], points=0
+        ),
+        "m2": _report(
+            "m2", [("api.batch", "404 on /predict/batch"), ("model.agreement", "not run")], points=0
+        ),
         **{f"c{i}": _report(f"c{i}", common) for i in range(4)},  # a common mistake
     }
     pairs = shared_failures(reports, settings)

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import re
+import time
 
 from grader.paths import DEFAULT_SUITES_DIR
 from grader.render_blocks import update_generated_blocks
@@ -111,9 +112,15 @@ def _run_http(url: str, example: dict[str, str]) -> list[str]:
 
 
 def _check_log(service: _hw3.Service, example: dict[str, str]) -> list[str]:
+    """The request's line, once written: the service logs a request after its response has gone."""
     expected = json.loads(example["line"])
-    lines = [json.loads(line) for line in service.log_lines() if example["request_id"] in line]
-    finished = [line for line in lines if line.get("message") == expected["message"]]
+    deadline = time.monotonic() + 5.0
+    while True:
+        lines = [json.loads(line) for line in service.log_lines() if example["request_id"] in line]
+        finished = [line for line in lines if line.get("message") == expected["message"]]
+        if finished or time.monotonic() > deadline:
+            break
+        time.sleep(0.05)
     if len(finished) != 1:
         return [f"log example: expected one line, found {lines}"]
     (line,) = finished
@@ -123,10 +130,13 @@ def _check_log(service: _hw3.Service, example: dict[str, str]) -> list[str]:
 
 
 def _check_metrics(url: str, text: str) -> list[str]:
-    status, _, payload = _hw3.request(url, "GET", "/metrics")
-    scraped = set(payload.decode().splitlines())
-    return [
-        f"metrics example: {line!r} not in the scrape"
-        for line in text.splitlines()
-        if line not in scraped
-    ]
+    """The excerpt's lines in a scrape, once the last request is counted: like its log line, the
+    service records a request after its response has gone."""
+    deadline = time.monotonic() + 5.0
+    while True:
+        _, _, payload = _hw3.request(url, "GET", "/metrics")
+        scraped = set(payload.decode().splitlines())
+        missing = [line for line in text.splitlines() if line not in scraped]
+        if not missing or time.monotonic() > deadline:
+            return [f"metrics example: {line!r} not in the scrape" for line in missing]
+        time.sleep(0.05)

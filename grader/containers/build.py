@@ -81,6 +81,11 @@ def limit_problems(result: BuildResult) -> list[str]:
     problems = []
     if result.seconds > limits["max_seconds"]:
         problems.append(f"the build took {result.seconds:.0f} s (limit {limits['max_seconds']} s)")
+    if result.growth_mb is not None and result.growth_mb < limits["min_size_growth_mb"]:
+        problems.append(
+            f"the image adds only {result.growth_mb:.0f} MB to its base (at least "
+            f"{limits['min_size_growth_mb']} MB): it does not hold the service's environment"
+        )
     if result.growth_mb is not None and result.growth_mb > limits["max_size_growth_mb"]:
         problems.append(
             f"the image adds {result.growth_mb:.0f} MB to its base (limit {limits['max_size_growth_mb']} MB)"

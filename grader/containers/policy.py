@@ -36,8 +36,9 @@ def render_container_policy_markdown() -> str:
     lines += [f"- `{image}`" for image in policy["base_images"]["allowed"]]
     lines += [
         "",
-        f"**Build limits:** at most {build['max_seconds']} s from scratch, and at most "
-        f"{build['max_size_growth_mb']} MB over the largest allowed base image. `RUN` steps run in "
+        f"**Build limits:** at most {build['max_seconds']} s from scratch, and between "
+        f"{build['min_size_growth_mb']} and {build['max_size_growth_mb']} MB over the largest "
+        "allowed base image (less is a stub with no environment for the service). `RUN` steps run in "
         "the job's own network namespace, with no route out: the grader downloads the files your "
         "`uv.lock` pins before the build and serves them on the job's loopback (in its copy of "
         "`uv.lock` the file URLs point there), so `uv sync --locked` or `--frozen` works unchanged.",

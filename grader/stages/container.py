@@ -176,10 +176,13 @@ def _build_and_run(ctx: GradeContext, engine: Engine) -> None:
         )
         problems = builder.limit_problems(result)
         if problems:
+            empty = result.growth_mb is not None and result.growth_mb < float(
+                load_container_policy()["build"]["min_size_growth_mb"]
+            )
             _record_build(
                 ctx,
                 summary + "\n" + "\n".join(problems),
-                fraction=0.5,
+                fraction=0.0 if empty else 0.5,  # a stub image earns nothing for building
                 started=started,
             )
         else:

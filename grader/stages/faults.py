@@ -39,6 +39,11 @@ def run(ctx: GradeContext) -> None:
     if ctx.endpoint_problems.get("predict"):
         ctx.fail_stage("faults", f"not run: {ctx.endpoint_problems['predict']}")
         return
+    table = ctx.contract["database"]["table"]
+    if not ctx.database.query(f"SELECT to_regclass('public.{table}') IS NOT NULL")[0][0]:
+        # A service that stores nothing has no database to lose: it earns nothing here.
+        ctx.fail_stage("faults", f"not run: the service has no `{table}` table (see db.migrations)")
+        return
     settings = ctx.settings("faults")
     timeout = float(settings["request_timeout_s"])
     cases = suite_json(ctx.rubric, ctx.contract, "cases.json")

@@ -52,7 +52,15 @@ def _run(ctx: GradeContext, image: str | None) -> None:
     if rendered.problem:
         ctx.fail_stage("kube", f"not run: {rendered.problem}")
         return
-    if _wanted(ctx, "kube.manifests"):
+    if app_workload(rendered) is None:  # nothing to validate or hold to the rules yet
+        for check_id in ("kube.manifests", "kube.policy"):
+            if _wanted(ctx, check_id):
+                ctx.failed(
+                    check_id,
+                    f"k8s/ renders {len(rendered.objects)} object(s) and no Deployment of the API",
+                    started=started,
+                )
+    elif _wanted(ctx, "kube.manifests"):
         problems = validation_problems(rendered)
         if problems:
             fraction = max(0.0, 1 - 0.25 * len(problems))
@@ -63,7 +71,7 @@ def _run(ctx: GradeContext, image: str | None) -> None:
                 f"{len(rendered.objects)} objects render and pass kubernetes-validate --strict",
                 started=started,
             )
-    if _wanted(ctx, "kube.policy"):
+    if app_workload(rendered) is not None and _wanted(ctx, "kube.policy"):
         started = time.monotonic()
         problems = policy_problems(rendered, ctx.sandbox.src, compose_image(ctx.sandbox.src))
         if problems:

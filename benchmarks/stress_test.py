@@ -40,7 +40,9 @@ FIXTURES = ROOT / "tests" / "grader" / "fixtures" / "submissions"
 def services(tmp: Path, burn_ms: float) -> dict[str, tuple[list[str], Path, dict[str, str]]]:
     """(serve argv, working directory, extra environment) of the three services."""
     plain = tmp / "plain_cost"
-    shutil.copytree(FIXTURES / "_base", plain, ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copytree(
+        FIXTURES / "_base", plain, ignore=shutil.ignore_patterns("__pycache__"), dirs_exist_ok=True
+    )
     shutil.copy(FIXTURES / "plain_cost" / "behaviour.py", plain / "behaviour.py")
     (plain / "fixture_runtime.json").write_text(json.dumps({"burn_ms": burn_ms}))
     python = sys.executable

@@ -75,13 +75,19 @@ def _growth_mb(engine: Engine, image: Any) -> float | None:
     return round((size - max(sizes, default=0)) / 1e6, 1)
 
 
+def holds_no_service(result: BuildResult) -> bool:
+    """The image adds less than the policy's minimum to its base: a stub with no environment."""
+    minimum = float(load_container_policy()["build"]["min_size_growth_mb"])
+    return result.growth_mb is not None and result.growth_mb < minimum
+
+
 def limit_problems(result: BuildResult) -> list[str]:
     """The build's time and size against ``[build]`` of the policy."""
     limits = load_container_policy()["build"]
     problems = []
     if result.seconds > limits["max_seconds"]:
         problems.append(f"the build took {result.seconds:.0f} s (limit {limits['max_seconds']} s)")
-    if result.growth_mb is not None and result.growth_mb < limits["min_size_growth_mb"]:
+    if holds_no_service(result):
         problems.append(
             f"the image adds only {result.growth_mb:.0f} MB to its base (at least "
             f"{limits['min_size_growth_mb']} MB): it does not hold the service's environment"

@@ -176,13 +176,11 @@ def _build_and_run(ctx: GradeContext, engine: Engine) -> None:
         )
         problems = builder.limit_problems(result)
         if problems:
-            empty = result.growth_mb is not None and result.growth_mb < float(
-                load_container_policy()["build"]["min_size_growth_mb"]
-            )
             _record_build(
                 ctx,
                 summary + "\n" + "\n".join(problems),
-                fraction=0.0 if empty else 0.5,  # a stub image earns nothing for building
+                # a stub image earns nothing for building
+                fraction=0.0 if builder.holds_no_service(result) else 0.5,
                 started=started,
             )
         else:

@@ -52,7 +52,8 @@ def _run(ctx: GradeContext, image: str | None) -> None:
     if rendered.problem:
         ctx.fail_stage("kube", f"not run: {rendered.problem}")
         return
-    if app_workload(rendered) is None:  # nothing to validate or hold to the rules yet
+    has_app = app_workload(rendered) is not None
+    if not has_app:  # nothing to validate or hold to the rules yet
         for check_id in ("kube.manifests", "kube.policy"):
             if _wanted(ctx, check_id):
                 ctx.failed(
@@ -71,7 +72,7 @@ def _run(ctx: GradeContext, image: str | None) -> None:
                 f"{len(rendered.objects)} objects render and pass kubernetes-validate --strict",
                 started=started,
             )
-    if app_workload(rendered) is not None and _wanted(ctx, "kube.policy"):
+    if has_app and _wanted(ctx, "kube.policy"):
         started = time.monotonic()
         problems = policy_problems(rendered, ctx.sandbox.src, compose_image(ctx.sandbox.src))
         if problems:

@@ -50,6 +50,28 @@ class ObservabilityMiddleware:
         counted = scope["path"] != METRICS_PATH
         status = 500
         response_started = False
+        finished = False
+
+        def finish() -> None:
+            # Recorded before the last byte leaves, so a client that has its answer always finds
+            # it counted: the app may still run teardown (yield dependencies) after that byte.
+            nonlocal finished
+            if finished or not counted:
+                return
+            finished = True
+            seconds = time.perf_counter() - started
+            route = route_template(scope, self.routes)
+            self.metrics.in_progress.dec()
+            self.metrics.observe_request(scope["method"], route, status, seconds)
+            logger.info(
+                "request finished",
+                extra={
+                    "method": scope["method"],
+                    "route": route,
+                    "status": status,
+                    "duration_ms": round(seconds * 1000, 3),
+                },
+            )
 
         async def send_with_id(message: Message) -> None:
             nonlocal status, response_started
@@ -59,6 +81,8 @@ class ObservabilityMiddleware:
                 headers = [(k, v) for k, v in message.get("headers", []) if k != _HEADER_KEY]
                 headers.append((_HEADER_KEY, request_id.encode()))
                 message = {**message, "headers": headers}
+            elif message["type"] == "http.response.body" and not message.get("more_body"):
+                finish()
             await send(message)
 
         if counted:
@@ -76,20 +100,7 @@ class ObservabilityMiddleware:
                         "headers": [(b"content-type", b"application/json")],
                     }
                 )
-                await send({"type": "http.response.body", "body": _INTERNAL_ERROR})
+                await send_with_id({"type": "http.response.body", "body": _INTERNAL_ERROR})
         finally:
-            if counted:
-                seconds = time.perf_counter() - started
-                route = route_template(scope, self.routes)
-                self.metrics.in_progress.dec()
-                self.metrics.observe_request(scope["method"], route, status, seconds)
-                logger.info(
-                    "request finished",
-                    extra={
-                        "method": scope["method"],
-                        "route": route,
-                        "status": status,
-                        "duration_ms": round(seconds * 1000, 3),
-                    },
-                )
+            finish()  # a response that never completed (client gone, error after the start)
             current_request_id.reset(token)

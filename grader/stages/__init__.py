@@ -44,6 +44,7 @@ class Stage:
 STAGES: tuple[Stage, ...] = (
     Stage("install", "grader.stages.install", description="the environment, then `train`"),
     Stage("static", "grader.stages.static", description="required files and the lint policy"),
+    # (hw3: the delivery stage, static checks of the CI/CD workflow and pre-commit, goes here)
     Stage("tests", "grader.stages.tests", description="the public tests and your own suite"),
     Stage("api", "grader.stages.api", description="black-box HTTP checks of the running service"),
     Stage(
@@ -51,12 +52,14 @@ STAGES: tuple[Stage, ...] = (
         "grader.stages.database",
         description="what the service stores in the job's own PostgreSQL, over HTTP and SQL",
     ),
+    # (hw3: the observability stage, metrics and logs before any Prometheus scrapes, goes here)
     Stage(
         "faults",
         "grader.stages.faults",
         description="the job's database stopped and restarted under load; the service restarted",
     ),
     Stage("load", "grader.stages.load", lock="exclusive", description="the load test"),
+    # (hw3: the monitoring stage, a real Prometheus that ends by stopping the service, goes here)
     Stage(
         "container",
         "grader.stages.container",

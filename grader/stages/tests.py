@@ -16,7 +16,7 @@ from grader.sandbox.output import CappedOutput
 from grader.sandbox.runner import Sandbox
 from grader.stages.junit import MAX_JUNIT_BYTES, TestCounts, read_junit, reconcile
 
-CHECKS = ("tests.public", "tests.student", "tests.quality")
+CHECKS = ("tests.public", "tests.student", "tests.quality", "tests.coverage")
 # Runs pytest non-dumpable (PR_SET_DUMPABLE = 0 where prctl exists): the other processes of the
 # job's uid (the service the public tests start, and anything it leaves behind) can then neither
 # ptrace pytest nor open its file descriptors under /proc, so they cannot reach the JUnit pipe.

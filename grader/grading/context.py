@@ -67,6 +67,7 @@ class GradeContext:
     load: dict[str, Any] | None = None  # the stress test's figures (submission and calibration)
     suite_green: bool = False  # the student's own suite passed on the unmodified code
     mutation: dict[str, Any] | None = None  # planted bugs: killed, survived, not run
+    trace: Any = None  # grader.mutation.run.Trace: the suite's lines, traced once per job
     stage_seconds: dict[str, float] = field(default_factory=dict)
     database: Any = None  # grader.database.JobDatabase when the contract has a database
     database_problem: str | None = None  # why the job's database could not start (tried once)

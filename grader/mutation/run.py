@@ -63,41 +63,60 @@ def _write_as(path: Path, text: str, uid: int | None) -> None:
 TRACE_PLUGIN = Path(__file__).with_name("trace_plugin.py")
 
 
+@dataclass
+class Trace:
+    """What one traced run of the student's suite saw; ``problem`` says why it saw nothing."""
+
+    tests_by_line: dict[str, set[str]] | None = None  # "relative/path.py:LINE" -> test node ids
+    executed: set[str] | None = None  # every "relative/path.py:LINE" the run executed
+    problem: str | None = None
+
+
+def _relative_lines(lines: object, prefix: str) -> list[str]:
+    """The well-formed entries of ``lines`` under ``prefix``, made relative to it."""
+    if not isinstance(lines, list):
+        return []
+    return [x.removeprefix(prefix) for x in lines if isinstance(x, str) and x.startswith(prefix)]
+
+
 def trace_tests(
     box: Sandbox, argv: list[str], app: tuple[str, ...], timeout_s: float, env: dict[str, str]
-) -> dict[str, set[str]] | None:
-    """Which tests execute which app lines (``"relative/path.py:LINE"``); None if unknown.
+) -> Trace:
+    """Which app lines the suite executes, in all and per test (``"relative/path.py:LINE"``).
 
     The student's suite runs once with the grader's trace plugin (copied into the job's tools
-    directory, read-only to the job). The map only narrows which tests a mutant needs; whatever it
-    says, a mutant it does not mention still runs the whole suite.
+    directory, read-only to the job). The per-test map only narrows which tests a mutant needs;
+    whatever it says, a mutant it does not mention still runs the whole suite.
     """
     box.tools.mkdir(exist_ok=True)
     shutil.copy(TRACE_PLUGIN, box.tools / "grader_trace.py")
-    out = box.results / "trace.json"
+    out, every = box.results / "trace.json", box.results / "trace-all.json"
     out.unlink(missing_ok=True)
+    every.unlink(missing_ok=True)
     traced_env = {
         **env,
         "PYTHONPATH": f"{env.get('PYTHONPATH', '')}{os.pathsep}{box.tools}",
         "GRADER_TRACE_APP": os.pathsep.join(str(box.src / p) for p in app),
         "GRADER_TRACE_OUT": str(out),
+        "GRADER_TRACE_ALL": str(every),
     }
     outcome = box.run(
         [*argv, "-p", "grader_trace"], env=traced_env, limits=box.limits.with_wall(timeout_s)
     )
-    if outcome.timed_out or outcome.returncode != 0:
-        return None
+    if outcome.timed_out:
+        return Trace(problem=f"your suite did not finish within {timeout_s:g} s under the tracer")
+    if outcome.returncode != 0:
+        return Trace(problem=f"your suite failed under the tracer (exit {outcome.returncode})")
     try:
-        raw = json.loads(out.read_text())
+        raw, executed = json.loads(out.read_text()), json.loads(every.read_text())
     except (OSError, ValueError):
-        return None
+        return Trace(problem="the tracer wrote no readable result")
     prefix = f"{box.src}/"
     by_line: dict[str, set[str]] = {}
     for nodeid, lines in raw.items() if isinstance(raw, dict) else []:
-        for line in lines if isinstance(lines, list) else []:
-            if isinstance(line, str) and line.startswith(prefix):
-                by_line.setdefault(line.removeprefix(prefix), set()).add(str(nodeid))
-    return by_line
+        for line in _relative_lines(lines, prefix):
+            by_line.setdefault(line, set()).add(str(nodeid))
+    return Trace(by_line, set(_relative_lines(executed, prefix)))
 
 
 def _workspace(box: Sandbox, index: int) -> Path:

@@ -6,11 +6,12 @@ import os
 import shutil
 import time
 
+from grader.checks.coverage import measure, ranges
 from grader.grading.context import GradeContext
 from grader.grading.job_service import NOT_STARTED, ensure_service
 from grader.model.perturb import seed_from
 from grader.mutation.mutants import find_mutants, sample
-from grader.mutation.run import run_mutants, trace_tests
+from grader.mutation.run import Trace, run_mutants, trace_tests
 from grader.paths import CONTRACTS_DIR
 from grader.sandbox.output import CappedOutput
 from grader.sandbox.runner import Sandbox
@@ -205,10 +206,7 @@ def run_test_quality(ctx: GradeContext) -> None:
     box = ctx.sandbox
     argv = [*student_pytest(box), "-x", "-p", "no:randomly"]
     env = box.env({"PYTHONDONTWRITEBYTECODE": "1"})
-    ctx.progress("tests: which tests run which lines")
-    coverage = trace_tests(
-        box, student_pytest(box), ctx.commands.app, float(settings["mutation_run_timeout_s"]), env
-    )
+    trace = traced_suite(ctx)
     ctx.progress(f"tests: {len(chosen)} planted bugs")
     result = run_mutants(
         box,
@@ -217,7 +215,7 @@ def run_test_quality(ctx: GradeContext) -> None:
         float(settings["mutation_run_timeout_s"]),
         float(settings["mutation_budget_s"]),
         env=env,
-        coverage=coverage,
+        coverage=trace.tests_by_line,
         workers=int(settings["mutation_workers"]),
     )
     ctx.mutation = {
@@ -271,6 +269,72 @@ def run_test_quality(ctx: GradeContext) -> None:
         ctx.failed("tests.quality", "\n".join(lines), fraction=fraction, started=started)
 
 
+def _pytest_cov_installed(box: Sandbox) -> bool:
+    """Is pytest-cov in the job's environment? (Its tracer and the grader's cannot both run.)"""
+    return any(box.venv.glob("lib/python*/site-packages/pytest_cov"))
+
+
+def traced_suite(ctx: GradeContext) -> Trace:
+    """Your suite run once under the grader's line tracer (cached for the job)."""
+    if ctx.trace is None:
+        box = ctx.sandbox
+        argv = student_pytest(box)
+        if _pytest_cov_installed(box):
+            argv.append("--no-cov")  # your own coverage run would replace the grader's tracer
+        ctx.progress("tests: which lines your suite runs")
+        ctx.trace = trace_tests(
+            box,
+            argv,
+            ctx.commands.app,
+            _timeout(ctx),  # a whole run of your suite, like tests.student's
+            box.env({"PYTHONDONTWRITEBYTECODE": "1"}),
+        )
+    return ctx.trace
+
+
+def run_test_coverage(ctx: GradeContext) -> None:
+    """``tests.coverage``: the share of your app's statements your own suite executes."""
+    started = time.monotonic()
+    if not ctx.suite_green:
+        ctx.failed(
+            "tests.coverage",
+            "not run: your suite does not pass on your unmodified code (see tests.student)",
+            started=started,
+        )
+        return
+    if not ctx.commands.app:
+        ctx.failed(
+            "tests.coverage",
+            'not run: declare your application code in pyproject.toml: [tool.mlops-course] app = "app"',
+            started=started,
+        )
+        return
+    trace = traced_suite(ctx)
+    if trace.executed is None:
+        ctx.failed("tests.coverage", f"not measured: {trace.problem}", started=started)
+        return
+    measured = measure(ctx.sandbox.src, ctx.commands.app, trace.executed)
+    if not measured.statements:
+        ctx.failed(
+            "tests.coverage", "no statements found in the declared app paths", started=started
+        )
+        return
+    floor, zero = float(ctx.thresholds["coverage_floor"]), float(ctx.thresholds["coverage_zero"])
+    lines = [
+        f"your suite runs {measured.covered} of {measured.statements} statements of your app "
+        f"code ({measured.share:.1%}; the grader's tracer, in-process, like `pytest --cov` "
+        "without subprocess measurement)"
+    ]
+    for file in measured.worst():
+        lines.append(f"- {file.path}: missing {ranges(file.missing)}")
+    fraction = min(1.0, max(0.0, (measured.share - zero) / (floor - zero)))
+    if fraction >= 1.0:
+        ctx.passed("tests.coverage", "\n".join(lines), started=started)
+    else:
+        lines.append(f"Full points from {floor:.0%}, none below {zero:.0%}.")
+        ctx.failed("tests.coverage", "\n".join(lines), fraction=fraction, started=started)
+
+
 def run(ctx: GradeContext) -> None:
     """Both test checks, or a clear reason why they cannot run."""
     if not ctx.installed:
@@ -293,5 +357,7 @@ def run(ctx: GradeContext) -> None:
         ctx.failed("tests.public", NOT_STARTED)
     ctx.progress("tests: your tests")
     run_student_tests(ctx)
+    if any(c.id == "tests.coverage" and ctx.wanted(c) for c in ctx.rubric.checks):
+        run_test_coverage(ctx)
     if any(c.id == "tests.quality" and ctx.wanted(c) for c in ctx.rubric.checks):
         run_test_quality(ctx)

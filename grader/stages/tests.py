@@ -116,9 +116,19 @@ def run_public_tests(ctx: GradeContext) -> None:
         )
 
 
+def _pytest_cov_installed(box: Sandbox) -> bool:
+    """Is pytest-cov in the job's environment?"""
+    return any(box.venv.glob("lib/python*/site-packages/pytest_cov"))
+
+
 def student_pytest(box: Sandbox) -> list[str]:
-    """The student's own suite, as the grader runs it (the public tests are not part of it)."""
-    return [
+    """The student's own suite, as the grader runs it (the public tests are not part of it).
+
+    Your own coverage run is switched off (``--no-cov``): the grader measures coverage itself
+    (tests.coverage), a planted-bug run of a few tests would fail your ``--cov-fail-under``, and
+    coverage.py's tracer would replace the grader's.
+    """
+    argv = [
         str(box.venv / "bin" / "python"),
         "-m",
         "pytest",
@@ -127,6 +137,7 @@ def student_pytest(box: Sandbox) -> list[str]:
         "-q",
         "--ignore=tests/public",
     ]
+    return [*argv, "--no-cov"] if _pytest_cov_installed(box) else argv
 
 
 def run_student_tests(ctx: GradeContext) -> None:
@@ -269,18 +280,11 @@ def run_test_quality(ctx: GradeContext) -> None:
         ctx.failed("tests.quality", "\n".join(lines), fraction=fraction, started=started)
 
 
-def _pytest_cov_installed(box: Sandbox) -> bool:
-    """Is pytest-cov in the job's environment? (Its tracer and the grader's cannot both run.)"""
-    return any(box.venv.glob("lib/python*/site-packages/pytest_cov"))
-
-
 def traced_suite(ctx: GradeContext) -> Trace:
     """Your suite run once under the grader's line tracer (cached for the job)."""
     if ctx.trace is None:
         box = ctx.sandbox
         argv = student_pytest(box)
-        if _pytest_cov_installed(box):
-            argv.append("--no-cov")  # your own coverage run would replace the grader's tracer
         ctx.progress("tests: which lines your suite runs")
         ctx.trace = trace_tests(
             box,

@@ -2,7 +2,8 @@
 
 A fixture is a directory holding ``expected.toml``: the score band it must land in and its
 ``[[patch]]`` entries (``path``, ``old``, ``new``: each ``old`` must occur exactly once), plus
-optional ``[[file]]`` entries (``path``, ``text``) that add or replace a whole file. Grading a
+optional ``[[file]]`` entries (``path``, ``text``) that add or replace a whole file and a
+``remove`` list of paths (files or directories) deleted first. Grading a
 fixture with only the checks its band is about keeps the test cheap: :func:`suites_keeping`
 writes a copy of the suites whose rubric keeps those checks.
 """
@@ -38,6 +39,10 @@ def build_fixture(solution: Path, fixture: Path, target: Path) -> Path:
     """A copy of ``solution`` with the fixture's patches and files applied."""
     shutil.copytree(solution, target, ignore=IGNORE)
     spec = expected(fixture)
+    for removed in spec.get("remove", []):
+        path = target / removed
+        assert path.exists(), f"{fixture.name}: {removed} is not in the solution"
+        shutil.rmtree(path) if path.is_dir() else path.unlink()
     for patch in spec.get("patch", []):
         path = target / patch["path"]
         text = path.read_text()
@@ -71,3 +76,30 @@ def suites_keeping(
             text = re.sub(rf"^\[groups\.{group}\]\n(?:[^\[\n].*\n)*\n?", "", text, flags=re.M)
     rubric.write_text(text)
     return target
+
+
+def assert_in_band(report: Any, spec: dict[str, Any]) -> None:
+    """A graded fixture lands where its ``expected.toml`` says.
+
+    Keys: ``status`` (check id -> status), ``feedback`` (check id -> text it contains),
+    ``points`` (check id -> [low, high]), ``min_lost`` / ``max_lost`` (points lost overall).
+    No check may be a grader ``error``, and every check that lost points says why.
+    """
+    results = {c.id: c for c in report.checks}
+    errors = [(c.id, c.feedback) for c in report.checks if c.status == "error"]
+    assert not errors, errors
+    for check_id, status in spec.get("status", {}).items():
+        assert results[check_id].status == status, (check_id, results[check_id].feedback)
+    for check_id, text in spec.get("feedback", {}).items():
+        assert text in results[check_id].feedback, (check_id, results[check_id].feedback)
+    for check_id, (low, high) in spec.get("points", {}).items():
+        got = results[check_id].points
+        assert low <= got <= high, (check_id, got, results[check_id].feedback)
+    lost = report.max_points - report.points
+    if "min_lost" in spec:
+        assert lost >= spec["min_lost"], (lost, [(c.id, c.points) for c in report.checks])
+    if "max_lost" in spec:
+        assert lost <= spec["max_lost"], (lost, [(c.id, c.feedback) for c in report.checks])
+    for check in report.checks:
+        if check.points < check.max_points:
+            assert check.feedback, f"{check.id} lost points without a reason"

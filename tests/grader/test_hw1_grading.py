@@ -14,6 +14,7 @@ from grader.grading.context import Options
 from grader.grading.pipeline import grade_submission
 from grader.report.model import SCHEMA_PATH, Report
 from grader.report.render import write_reports
+from tests.grader.references import ReferenceReports
 
 pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("require_full_isolation")]
 LOAD_SECONDS = 4.0
@@ -44,13 +45,8 @@ def comparable(report: Report) -> list[tuple[str, str, float, str]]:
 
 
 @pytest.fixture(scope="module")
-def solution_report(repo_root: Path) -> Report:
-    return grade_submission(
-        "hw1",
-        repo_root / "homework/hw1_api/solution",
-        options=Options(load_seconds=LOAD_SECONDS),
-        commit=COMMIT,
-    )
+def solution_report(reference_reports: ReferenceReports) -> Report:
+    return reference_reports.get("hw1")
 
 
 def test_reference_solution_scores_full_marks(solution_report: Report, tmp_path: Path) -> None:

@@ -141,6 +141,19 @@ class LogWindow:
         return [d for _, d in self.records if d and d.get("message") == spec.request_message]
 
 
+def quiet_offset(probe: ObsProbe) -> int:
+    """The output's position once the service has stopped writing (a bounded wait): lines an
+    earlier check's requests cause late must not count as this check's."""
+    pause = float(probe.settings["scrape_retry_s"])
+    position = probe.output.position()
+    for _ in range(int(probe.settings["scrape_retries"])):
+        time.sleep(pause)
+        if (current := probe.output.position()) == position:
+            break
+        position = current
+    return position
+
+
 def read_window(probe: ObsProbe, offset: int) -> LogWindow:
     """The complete, non-blank lines written after ``offset``."""
     text, kept = probe.output.since(offset)
@@ -182,7 +195,7 @@ def check_log_lines(probe: ObsProbe) -> Verdict:
     finished request, with method, route, status and duration."""
     spec = LogSpec.from_contract(probe.contract)
     metrics = MetricsSpec.from_contract(probe.contract)
-    offset = probe.output.position()
+    offset = quiet_offset(probe)
     sent = send_counted_mix(probe, "logs")
     probe.mix.send(Planned("GET", metrics.path, metrics.path))  # exempt: its line is not judged
     if problem := first_problem(sent):
@@ -212,6 +225,8 @@ def check_log_lines(probe: ObsProbe) -> Verdict:
             missing.append(f"{what}{'; '.join(wrong[:2])} in {_quote(line)!r}")
     if missing:
         problems.append(f"{len(missing)} JSON lines lack a required field: {missing[0]}")
+    elif len(plain) == len(records):
+        problems.append(f"no JSON line carries {', '.join(spec.fields)}: there is no JSON line")
     lines = [d for d in window.request_lines(spec) if d.get(spec.route) != metrics.path]
     seen = Counter(_line_key(spec, d) for d in lines)
     if wrong_counts := [
@@ -271,7 +286,7 @@ def check_request_ids(probe: ObsProbe) -> Verdict:
         Planned("GET", HEALTH, HEALTH, request_id=""),
     ]
     generated = [Planned("GET", HEALTH, HEALTH), Planned("GET", HEALTH, HEALTH)]
-    offset = probe.output.position() if probe.output is not None else 0
+    offset = quiet_offset(probe)
     sent = probe.mix.send_all(echoed + replaced + generated)
     if problem := first_problem(sent):
         return Verdict(0.0, f"not judged: {problem}")
@@ -280,12 +295,20 @@ def check_request_ids(probe: ObsProbe) -> Verdict:
 
     def describe(s: Sent) -> str:
         sent_id = s.planned.request_id
-        shown = "no id" if sent_id is None else f"{_quote(sent_id)!r}"
+        if sent_id is None:
+            shown = "no id"
+        elif len(sent_id) > 40:
+            shown = f"a {len(sent_id)}-character id"
+        else:
+            shown = repr(sent_id)
         return f"{s.planned.describe()} ({s.status}) with {shown}"
+
+    def returned(value: str | None) -> str:
+        return f"came back as {value!r}" if value is not None else f"came back without {header}"
 
     e = len(echoed)
     if not_echoed := [
-        f"{describe(s)} came back as {g!r}"
+        f"{describe(s)} {returned(g)}"
         for s, g in zip(sent[:e], got[:e], strict=True)
         if g != s.planned.request_id
     ]:
@@ -294,7 +317,7 @@ def check_request_ids(probe: ObsProbe) -> Verdict:
             + "; ".join(not_echoed[:3])
         )
     not_replaced = [
-        f"{describe(s)} came back as {g!r}"
+        f"{describe(s)} {returned(g)}"
         for s, g in zip(sent[e:], got[e:], strict=True)
         if not g or not pattern.fullmatch(g) or g == s.planned.request_id
     ]
@@ -319,7 +342,7 @@ def check_request_ids(probe: ObsProbe) -> Verdict:
     )
     by_id = Counter(d.get(spec.request_id) for d in window.request_lines(spec))
     if unlogged := [
-        f"{describe(s)}: {by_id.get(rid, 0)} lines with request_id {_quote(str(rid))!r}"
+        f"{describe(s)}: {by_id.get(rid, 0)} lines with {spec.request_id} {_quote(str(rid))!r}"
         for rid, s in wanted.items()
         if by_id.get(rid, 0) != 1
     ] + [
@@ -331,9 +354,16 @@ def check_request_ids(probe: ObsProbe) -> Verdict:
             f"each request needs exactly one {spec.request_message!r} line whose "
             f"{spec.request_id} is the id in its response: " + "; ".join(unlogged[:3])
         )
+    intro = (
+        f"No response carried {header}: take the caller's id (or generate one) in a middleware "
+        "and set it on every response, errors and unknown paths included."
+        if not any(got)
+        else ""
+    )
     return share(
         problems,
         3,
-        f"{header} echoed on 200, 422, 404 and 405 answers, replaced when invalid or absent, "
+        intro=intro,
+        ok_text=f"{header} echoed on 200, 422, 404 and 405 answers, replaced when invalid or absent, "
         f"and the request lines carry it ({len(sent)} requests)",
     )

@@ -90,6 +90,9 @@ class MetricsSpec:
     def from_contract(cls, contract: dict[str, Any]) -> MetricsSpec:
         """Read the contract; a contract the checks cannot read is a grader error."""
         section = contract["observability"]["metrics"]
+        if section["counts_metrics_requests"]:
+            # The grader's own scrapes would then be traffic of every check: not supported.
+            raise ValueError("the metrics checks need a contract whose /metrics is not counted")
         method, route, status = (
             name for name in ("method", "route", "status") if f"{name}_label" in section
         )
@@ -191,6 +194,7 @@ def parse_exposition(text: str, content_type: str = "") -> Scrape | str:
 def scrape(probe: ObsProbe, spec: MetricsSpec) -> Scrape | str:
     """``GET /metrics`` parsed, or why it could not be (feedback for the student)."""
     cap = int(probe.settings["max_scrape_bytes"])
+    deadline = time.monotonic() + float(probe.settings["request_timeout_s"])
     try:
         with probe.mix.client.stream("GET", spec.path) as response:
             body = bytearray()
@@ -198,6 +202,8 @@ def scrape(probe: ObsProbe, spec: MetricsSpec) -> Scrape | str:
                 body += chunk
                 if len(body) > cap:
                     return f"GET {spec.path} answered more than {cap} bytes: far too many series"
+                if time.monotonic() > deadline:
+                    return f"GET {spec.path} did not finish its answer within the request timeout"
             status, content_type = response.status_code, response.headers.get("content-type", "")
     except httpx.TimeoutException:
         return f"GET {spec.path} got no answer within the request timeout"

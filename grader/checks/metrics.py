@@ -285,7 +285,7 @@ def _number(value: float) -> str:
     return f"{value:+g}"
 
 
-def _key_text(spec: MetricsSpec, family: Family, key: Sequence[str]) -> str:
+def _key_text(family: Family, key: Sequence[str]) -> str:
     """``name{label="value",...}`` of a projected key."""
     labels = ",".join(f'{n}="{v}"' for n, v in zip(family.labels, key, strict=True))
     return f"{family.name}{{{labels}}}"
@@ -318,9 +318,9 @@ def send_counted_mix(probe: ObsProbe, check: str) -> list[Sent]:
         [
             Planned("GET", HEALTH, HEALTH),
             Planned("GET", HEALTH, HEALTH),
-            Planned("POST", PREDICT, PREDICT, body=one, customers=1),
+            Planned("POST", PREDICT, PREDICT, body=one),
             Planned("POST", PREDICT, PREDICT, body=invalid_customer(one)),
-            Planned("POST", BATCH, BATCH, body={"customers": batch}, customers=len(batch)),
+            Planned("POST", BATCH, BATCH, body={"customers": batch}),
             Planned("GET", MODEL, MODEL),
             Planned("GET", path, spec.unmatched_route),
             Planned(wrong_method(probe.contract, PREDICT), PREDICT, PREDICT),
@@ -467,14 +467,14 @@ def check_counters(probe: ObsProbe) -> Verdict:
         got = seen.get(key, 0.0)
         if got != count:
             problems.append(
-                f"{_key_text(spec, family, key)}: expected {_number(count)}, seen {_number(got)}"
+                f"{_key_text(family, key)}: expected {_number(count)}, seen {_number(got)}"
             )
     unexpected = {k: v for k, v in seen.items() if k not in expected}
     if unexpected:
         problems.append(
             "series the grader's requests do not explain: "
             + "; ".join(
-                f"{_key_text(spec, family, k)} {_number(v)}{_hint(spec, family, k)}"
+                f"{_key_text(family, k)} {_number(v)}{_hint(spec, family, k)}"
                 for k, v in sorted(unexpected.items())[:4]
             )
         )
@@ -553,7 +553,7 @@ def check_histograms(probe: ObsProbe) -> Verdict:
     sums = delta(before, after, f"{hist.name}_sum", hist.labels)
     requests = delta(before, after, counter.name, hist.labels)  # folded over status
     for key, n in sorted(by_route.items()):
-        name = _key_text(spec, hist, key)
+        name = _key_text(hist, key)
         got, total = counts.get(key, 0.0), requests.get(key, 0.0)
         if got != n or got != total:
             problems.append(
@@ -567,7 +567,7 @@ def check_histograms(probe: ObsProbe) -> Verdict:
         if not 0 < moved <= bound:
             unit = " (seconds, not milliseconds?)" if moved > 100 * bound else ""
             implausible.append(
-                f"{_key_text(spec, hist, key)}: _sum moved {moved:.4g} s for {n} requests the "
+                f"{_key_text(hist, key)}: _sum moved {moved:.4g} s for {n} requests the "
                 f"grader timed at {client_seconds[key]:.4g} s{unit}"
             )
     if implausible:
@@ -576,8 +576,7 @@ def check_histograms(probe: ObsProbe) -> Verdict:
         problems.append(
             "observations the grader's requests do not explain: "
             + "; ".join(
-                f"{_key_text(spec, hist, k)} _count {_number(v)}"
-                for k, v in sorted(stray.items())[:4]
+                f"{_key_text(hist, k)} _count {_number(v)}" for k, v in sorted(stray.items())[:4]
             )
         )
     total = 2 + len(by_route) + 2
@@ -603,8 +602,8 @@ def check_predictions(probe: ObsProbe) -> Verdict:
     sent = probe.mix.send_all(
         [
             Planned("GET", MODEL, MODEL),
-            Planned("POST", PREDICT, PREDICT, body=one, customers=1),
-            Planned("POST", BATCH, BATCH, body={"customers": batch}, customers=len(batch)),
+            Planned("POST", PREDICT, PREDICT, body=one),
+            Planned("POST", BATCH, BATCH, body={"customers": batch}),
             Planned("POST", PREDICT, PREDICT, body=invalid_customer(one)),
         ]
     )

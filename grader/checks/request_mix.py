@@ -34,7 +34,6 @@ class Planned:
     route: str
     body: Any = None  # a JSON document, or None for no body
     request_id: str | None = None  # sent as X-Request-ID when not None ("" sends an empty one)
-    customers: int = 0  # customers scored if it succeeds (a batch of n scores n)
 
     def describe(self) -> str:
         """``METHOD path`` as a student would reproduce it."""

@@ -16,19 +16,23 @@ from __future__ import annotations
 import json
 import os
 import re
+import threading
 import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
 
 from grader.checks.api import Verdict
 from grader.checks.logs import LogSpec, field_problem
-from grader.checks.metrics import MetricsSpec, family_problems, histogram_problems
+from grader.checks.metrics import MetricsSpec, family_problems, histogram_problems, scrape
 from grader.checks.metrics import parse_exposition as parse
+from grader.checks.request_mix import ObsProbe
 from grader.contracts import load_contract
 from grader.grading.context import GradeContext, Options
 from grader.grading.pipeline import grade_submission
@@ -277,3 +281,47 @@ def _wait(condition: Any, timeout: float = 5.0) -> None:
     while not condition():
         assert time.monotonic() < deadline, "the drain thread did not keep up"
         time.sleep(0.01)
+
+
+class _MetricsHandler(BaseHTTPRequestHandler):
+    """/metrics as a hostile service might answer it: one floods, the other trickles."""
+
+    def do_GET(self) -> None:
+        self.send_response(200)
+        self.send_header("Content-Type", "text/plain; version=0.0.4")
+        self.end_headers()
+        if self.server.mode == "big":  # type: ignore[attr-defined]
+            self.wfile.write(b"# HELP x y\n" * 1000)
+            return
+        try:
+            for _ in range(50):
+                self.wfile.write(b"#")
+                self.wfile.flush()
+                time.sleep(0.1)
+        except OSError:
+            pass
+
+    def log_message(self, *args: Any) -> None:
+        pass
+
+
+@pytest.mark.parametrize(
+    ("mode", "feedback"), [("big", "more than 2000 bytes"), ("slow", "did not finish its answer")]
+)
+def test_a_flooding_or_trickling_metrics_answer_is_cut_short(mode: str, feedback: str) -> None:
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _MetricsHandler)
+    server.mode = mode  # type: ignore[attr-defined]
+    server.daemon_threads = True
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    settings = {"max_scrape_bytes": 2000, "request_timeout_s": 0.5}
+    try:
+        with httpx.Client(base_url=f"http://127.0.0.1:{server.server_port}", timeout=2) as client:
+            probe = ObsProbe(client, CONTRACT, {"valid_customers": []}, settings)
+            started = time.monotonic()
+            problem = scrape(probe, MetricsSpec.from_contract(CONTRACT))
+        assert isinstance(problem, str) and feedback in problem
+        assert time.monotonic() - started < 2
+    finally:
+        server.shutdown()
+        server.server_close()

@@ -15,23 +15,28 @@ class CappedOutput:
         self._head = bytearray()
         self._tail = bytearray()
         self.total_bytes = 0
+        self._lock = threading.Lock()  # readers see head, tail and total_bytes of one moment
         self._thread = threading.Thread(target=self._drain, daemon=True)
         self._thread.start()
 
     def _drain(self) -> None:
         try:
             while chunk := self._stream.read1(65536):  # type: ignore[attr-defined]
-                self.total_bytes += len(chunk)
-                room = self._half - len(self._head)
-                if room > 0:
-                    self._head += chunk[:room]
-                    chunk = chunk[room:]
-                if chunk:
-                    self._tail += chunk
-                    if len(self._tail) > 2 * self._half:
-                        del self._tail[: len(self._tail) - self._half]
+                with self._lock:
+                    self._keep(chunk)
         except (OSError, ValueError):
             pass
+
+    def _keep(self, chunk: bytes) -> None:
+        self.total_bytes += len(chunk)
+        room = self._half - len(self._head)
+        if room > 0:
+            self._head += chunk[:room]
+            chunk = chunk[room:]
+        if chunk:
+            self._tail += chunk
+            if len(self._tail) > 2 * self._half:
+                del self._tail[: len(self._tail) - self._half]
 
     def join(self, timeout: float = 5.0) -> None:
         """Wait for the drain thread (the pipe closes when every writer has exited)."""
@@ -42,8 +47,31 @@ class CappedOutput:
         """True when more was written than kept."""
         return self.total_bytes > len(self._head) + len(self._tail[-self._half :])
 
+    def position(self) -> int:
+        """The number of bytes written so far: an offset for :meth:`since`."""
+        with self._lock:
+            return self.total_bytes
+
+    def since(self, offset: int) -> tuple[str, bool]:
+        """The text written after byte ``offset``, and whether all of it was kept.
+
+        A reader that takes the offset just before it makes the process write, and reads soon
+        after, gets every byte: the newest ``cap / 2`` bytes at least are always kept.
+        """
+        with self._lock:
+            total, head, tail = self.total_bytes, bytes(self._head), bytes(self._tail)
+        tail_start = total - len(tail)
+        if offset >= tail_start:
+            return tail[offset - tail_start :].decode("utf-8", "replace"), True
+        kept = head[offset:] if offset < len(head) else b""
+        return (kept + tail).decode("utf-8", "replace"), tail_start == len(head)
+
     def text(self) -> str:
         """The kept output, with a marker where the middle was dropped."""
+        with self._lock:
+            return self._text()
+
+    def _text(self) -> str:
         tail = bytes(self._tail[-self._half :])
         if self.truncated:
             dropped = self.total_bytes - len(self._head) - len(tail)

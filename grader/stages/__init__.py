@@ -52,7 +52,12 @@ STAGES: tuple[Stage, ...] = (
         "grader.stages.database",
         description="what the service stores in the job's own PostgreSQL, over HTTP and SQL",
     ),
-    # (hw3: the observability stage, metrics and logs before any Prometheus scrapes, goes here)
+    Stage(
+        "observability",
+        "grader.stages.observability",
+        description="metrics scraped around the grader's own requests and the service's JSON "
+        "log lines, before any Prometheus scrapes the service",
+    ),
     Stage(
         "faults",
         "grader.stages.faults",

@@ -104,6 +104,7 @@ COPIES = {
     "tests/public/test_public_api.py": _hw3.SOLUTION / "tests" / "public" / "test_public_api.py",
     "data/train.csv": _hw3.ROOT / "data" / "train.csv",
     "training/train.py": HW2_SOLUTION / "training" / "train.py",
+    "app/schemas.py": HW2_SOLUTION / "app" / "schemas.py",
     "model/model.json": HW2_SOLUTION / "model" / "model.json",
     "model/metrics.json": HW2_SOLUTION / "model" / "metrics.json",
     "uv.lock": _hw3.SOLUTION / "uv.lock",
@@ -118,3 +119,10 @@ def test_copies_are_byte_identical(repo: str, relative: str) -> None:
     assert copy.read_bytes() == COPIES[relative].read_bytes(), (
         f"{copy} differs from {COPIES[relative]}: copy it again"
     )
+
+
+@pytest.mark.parametrize("name", ["test_public_api.py", "contract.json"])
+def test_the_graders_public_tests_are_the_students(name: str) -> None:
+    """What the grader runs as tests.public is exactly what the starter and solution carry."""
+    graders = _hw3.ROOT / "grader" / "suites" / "hw3" / "public" / name
+    assert graders.read_bytes() == (_hw3.SOLUTION / "tests" / "public" / name).read_bytes()

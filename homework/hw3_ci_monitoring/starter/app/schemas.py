@@ -20,7 +20,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StrictInt
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, StrictInt
 
 MAX_BATCH_SIZE = 1000
 MAX_CUSTOMER_ID_LENGTH = 64
@@ -46,7 +46,18 @@ Flag = Annotated[StrictInt, Field(ge=0, le=1, json_schema_extra={"enum": [0, 1]}
 Tenure = Annotated[StrictInt, Field(ge=0, le=120), _to_int]
 YesNoPhone = Literal["No", "No phone service", "Yes"]
 YesNoInternet = Literal["No", "No internet service", "Yes"]
-CustomerId = Annotated[str, Field(min_length=1, max_length=MAX_CUSTOMER_ID_LENGTH)]
+
+
+def _no_nul(value: str) -> str:
+    """PostgreSQL text cannot hold NUL characters: such an id is invalid input (422), not a 500."""
+    if "\x00" in value:
+        raise ValueError("must not contain NUL (\\u0000) characters")
+    return value
+
+
+CustomerId = Annotated[
+    str, Field(min_length=1, max_length=MAX_CUSTOMER_ID_LENGTH), AfterValidator(_no_nul)
+]
 
 EXAMPLE_CUSTOMER: dict[str, Any] = {
     "customer_id": "7590-VHVEG",

@@ -180,6 +180,9 @@ class PolicyEvaluator:
         if key in self._gated:
             return self._gated[key]
         result = self.workflow_on_default_branch(workflow) or self.branch_condition(job.condition)
+        if result and "workflow_run" in workflow.triggers:  # github.ref is always the default
+            chain = [job, *self.ancestors(workflow, job)]
+            result = any(_search(self.patterns["workflow_run_push_if"], j.condition) for j in chain)
         if not result and not self.runs_anyway(job.condition):
             result = any(
                 self.gated(workflow, workflow.jobs[n], seen | {job.id})

@@ -67,6 +67,19 @@ def _actionlint_lines(output: str) -> list[str]:
     ]
 
 
+def _schema_lines(output: str) -> list[str]:
+    """check-jsonschema's JSON report as one line per error: where, and its most specific cause."""
+    try:
+        report = json.loads(output[output.index("{") :])
+    except ValueError:
+        return [line for line in output.strip().splitlines()[-20:] if line.strip()]
+    lines = [f"{e.get('filename')}: {e.get('message')}" for e in report.get("parse_errors", [])]
+    for error in report.get("errors", []):
+        match = error.get("best_deep_match") or error.get("best_match") or error
+        lines.append(f"{error.get('filename')} {match.get('path')}: {match.get('message')}")
+    return lines or [output.strip()[-500:]]
+
+
 def check_validity(
     workflows: list[Workflow], unreadable: dict[str, str], src: Path, timeout: float
 ) -> Validity:
@@ -83,22 +96,15 @@ def check_validity(
         _copy_local_actions(workflows, src, root, 100_000)
         files = [w.path for w in workflows]
         schema = run_trusted(
-            [
-                sys.executable,
-                "-m",
-                "check_jsonschema",
-                "--builtin-schema",
-                "vendor.github-workflows",
-            ]
-            + ["--color", "never", *files],
+            [sys.executable, "-m", "check_jsonschema", "--output-format", "json"]
+            + ["--builtin-schema", "vendor.github-workflows", *files],
             root,
             timeout=timeout,
         )
         if schema.timed_out:
             result.schema.append(f"the schema check did not finish within {timeout:g} s")
         elif not schema.ok:
-            lines = [line for line in schema.output.strip().splitlines() if line.strip()]
-            result.schema += lines[:30]
+            result.schema += _schema_lines(schema.output)[:30]
         lint = run_trusted(
             [str(actionlint_binary()), "-no-color", "-shellcheck=", "-pyflakes="]
             + ["-format", "{{json .}}", *files],

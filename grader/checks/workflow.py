@@ -15,11 +15,15 @@ import yaml
 
 
 class _Yaml12Loader(yaml.SafeLoader):
-    """SafeLoader with YAML 1.2 booleans only (``on``/``off``/``yes``/``no`` stay strings)."""
+    """SafeLoader with YAML 1.2 booleans only (``on``/``off``/``yes``/``no`` stay strings) and no
+    implicit timestamps (a date stays the string GitHub sees)."""
+
+
+_NOT_YAML_12 = {"tag:yaml.org,2002:bool", "tag:yaml.org,2002:timestamp"}
 
 
 _Yaml12Loader.yaml_implicit_resolvers = {
-    key: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:bool"]
+    key: [(tag, regexp) for tag, regexp in resolvers if tag not in _NOT_YAML_12]
     for key, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
 }
 _Yaml12Loader.add_implicit_resolver(

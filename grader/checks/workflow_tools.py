@@ -1,17 +1,23 @@
-"""``delivery.workflow_valid``: the GitHub Actions JSON schema and actionlint, on copies of the files.
+"""``delivery.workflow_valid``: the GitHub Actions JSON schema and actionlint.
 
-Both tools only parse: they run outside the sandbox on a private copy of the workflow texts (and of
-the ``action.yml`` of local actions they name), so no link or configuration file of the submission
-(``.github/actionlint.yaml`` could silence findings) reaches them.
+The schema validates the parsed documents in-process. actionlint only parses: it runs outside the
+sandbox on a private copy of the workflow texts (and of the ``action.yml`` of local actions they
+name), so no link or configuration file of the submission (``.github/actionlint.yaml`` could
+silence findings) reaches it.
 """
 
 from __future__ import annotations
 
 import json
-import sys
 import tempfile
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
+from typing import Any
+
+from check_jsonschema.builtin_schemas import get_builtin_schema
+from jsonschema.exceptions import best_match
+from jsonschema.validators import validator_for
 
 from grader.checks.workflow import Workflow, YamlProblem, read_text_file
 from grader.sandbox.trusted import run_trusted
@@ -67,17 +73,23 @@ def _actionlint_lines(output: str) -> list[str]:
     ]
 
 
-def _schema_lines(output: str) -> list[str]:
-    """check-jsonschema's JSON report as one line per error: where, and its most specific cause."""
-    try:
-        report = json.loads(output[output.index("{") :])
-    except ValueError:
-        return [line for line in output.strip().splitlines()[-20:] if line.strip()]
-    lines = [f"{e.get('filename')}: {e.get('message')}" for e in report.get("parse_errors", [])]
-    for error in report.get("errors", []):
-        match = error.get("best_deep_match") or error.get("best_match") or error
-        lines.append(f"{error.get('filename')} {match.get('path')}: {match.get('message')}")
-    return lines or [output.strip()[-500:]]
+@cache
+def _workflow_validator() -> Any:
+    schema = get_builtin_schema("vendor.github-workflows")
+    return validator_for(schema)(schema)
+
+
+def schema_problems(workflow: Workflow) -> list[str]:
+    """The schema's verdict on one parsed workflow: each error's most specific cause, where it is.
+
+    This is the schema ``check-jsonschema --builtin-schema vendor.github-workflows`` uses, applied
+    in-process to the document as read with YAML 1.2 rules (as GitHub and that command read it).
+    """
+    problems = []
+    for error in sorted(_workflow_validator().iter_errors(workflow.raw), key=lambda e: e.path):
+        deepest = best_match([error, *error.context]) if error.context else error
+        problems.append(f"{workflow.path} {deepest.json_path}: {str(deepest.message)[:300]}")
+    return problems
 
 
 def check_validity(
@@ -95,16 +107,8 @@ def check_validity(
             target.write_text(workflow.text)
         _copy_local_actions(workflows, src, root, 100_000)
         files = [w.path for w in workflows]
-        schema = run_trusted(
-            [sys.executable, "-m", "check_jsonschema", "--output-format", "json"]
-            + ["--builtin-schema", "vendor.github-workflows", *files],
-            root,
-            timeout=timeout,
-        )
-        if schema.timed_out:
-            result.schema.append(f"the schema check did not finish within {timeout:g} s")
-        elif not schema.ok:
-            result.schema += _schema_lines(schema.output)[:30]
+        for workflow in workflows:
+            result.schema += schema_problems(workflow)
         lint = run_trusted(
             [str(actionlint_binary()), "-no-color", "-shellcheck=", "-pyflakes="]
             + ["-format", "{{json .}}", *files],

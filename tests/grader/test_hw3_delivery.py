@@ -22,7 +22,7 @@ from grader.checks.delivery_policy import (
     render_delivery_policy_markdown,
     workflow_rules,
 )
-from grader.checks.precommit import hooks_present
+from grader.checks.precommit import check_precommit, hooks_present
 from grader.checks.workflow import YamlProblem, load_workflows, load_yaml
 from grader.checks.workflow_rules import PolicyEvaluator
 from grader.checks.workflow_tools import check_validity
@@ -191,6 +191,16 @@ def test_a_coverage_gate_below_the_floor_or_without_coverage_fails(tmp_path: Pat
     assert "without coverage" in bare["tests_coverage"][0]
     good = _evaluate(tmp_path / "good", head + "uv run pytest --cov=app --cov-fail-under=85\n")
     assert good["tests_coverage"] == [] and good["triggers"] == []
+
+
+def test_precommit_schema_errors_are_named(tmp_path: Path) -> None:
+    text = "repos:\n  - repo: https://github.com/astral-sh/ruff-pre-commit\n    hooks:\n      - id: ruff\n"
+    repo = _repo(tmp_path, {".pre-commit-config.yaml": text})
+    outcome = check_precommit(repo, load_delivery_policy()["precommit"])
+    assert outcome.fraction == 0 and "Missing required key: rev" in outcome.feedback
+    assert str(tmp_path) not in outcome.feedback
+    missing = check_precommit(tmp_path / "nowhere", load_delivery_policy()["precommit"])
+    assert missing.fraction == 0 and "no `.pre-commit-config.yaml`" in missing.feedback
 
 
 def test_precommit_hooks_are_recognised_remote_or_local() -> None:

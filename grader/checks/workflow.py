@@ -236,7 +236,8 @@ def load_workflows(src: Path, settings: dict[str, Any]) -> WorkflowFiles:
     """Every workflow file GitHub would run (top level of the directory, ``.yml``/``.yaml``)."""
     found = WorkflowFiles()
     directory = src / settings["directory"]
-    if directory.is_symlink() or not directory.is_dir():
+    # A linked .github (or workflows) directory could point anywhere on the grader's machine.
+    if not directory.is_dir() or not directory.resolve().is_relative_to(src.resolve()):
         return found
     paths = sorted(
         p for p in directory.iterdir() if p.suffix in settings["suffixes"] and not p.is_dir()

@@ -383,32 +383,34 @@ class PolicyEvaluator:
         return problems
 
     def deploy_smoke_rollback(self) -> list[str]:
-        delivery = [
-            (w, j) for w in self.workflows for j in w.jobs.values()
-            if self.gated(w, j) and j.steps
-        ]  # fmt: skip
+        every = [(w, j, s) for w in self.workflows for j in w.jobs.values() for s in j.steps]
+        delivery = [(w, j, s) for w, j, s in every if self.step_gated(w, j, s)]
 
-        def matching(pattern: str, by_name: bool = False) -> list[tuple[Workflow, Job, Step]]:
+        def matching(
+            pattern: str, steps: list[tuple[Workflow, Job, Step]], by_name: bool = False
+        ) -> list[tuple[Workflow, Job, Step]]:
             found = []
-            for w, j in delivery:
-                for s in j.steps:
-                    text = self.command(s)
-                    if by_name:
-                        text += "\n" + as_text(s.raw.get("name")) + "\n" + as_text(s.raw.get("id"))
-                    if _search(self.patterns[pattern], text):
-                        found.append((w, j, s))
+            for w, j, s in steps:
+                text = self.command(s)
+                if by_name:
+                    text += "\n" + as_text(s.raw.get("name")) + "\n" + as_text(s.raw.get("id"))
+                if _search(self.patterns[pattern], text):
+                    found.append((w, j, s))
             return found
 
+        def missing(pattern: str, what: str) -> str:
+            ungated = matching(pattern, every)
+            if ungated:
+                w, j, s = ungated[0]
+                return f"{w.where(j, s)} {what} but is not limited to the default branch"
+            return f"no step {what} on the default branch"
+
         problems = []
-        elsewhere = "" if delivery else " (no job runs only on the default branch)"
-        if not matching("kind_cluster"):
-            problems.append("no kind cluster is created on the default branch" + elsewhere)
-        deploys = matching("deploy")
+        if not matching("kind_cluster", delivery):
+            problems.append(missing("kind_cluster", "creates a kind cluster"))
+        deploys = matching("deploy", delivery)
         if not deploys:
-            problems.append(
-                "nothing is deployed (`kubectl apply`, `helm upgrade`) on the default branch"
-                + elsewhere
-            )
+            problems.append(missing("deploy", "deploys (`kubectl apply`, `helm upgrade`)"))
         elif self.push_jobs:
             for w, j, s in deploys:
                 chain = {(w.path, a.id) for a in [j, *self.ancestors(w, j)]}
@@ -417,12 +419,12 @@ class PolicyEvaluator:
                         f"{w.where(j, s)} deploys in a job that does not need the job that pushes"
                     )
                     break
-        if not matching("smoke", by_name=True):
+        if not matching("smoke", delivery, by_name=True):
             problems.append(
                 "no smoke test after the deploy (a step named `smoke...` or `curl .../health`)"
             )
         rollbacks = [
-            (w, j, s) for w, j, s in matching("rollback", by_name=True)
+            (w, j, s) for w, j, s in matching("rollback", delivery, by_name=True)
             if "failure()" in s.condition or "failure()" in j.condition
         ]  # fmt: skip
         if not rollbacks:

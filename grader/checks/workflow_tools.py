@@ -53,6 +53,8 @@ def _copy_local_actions(workflows: list[Workflow], src: Path, root: Path, max_by
                     continue
                 for name in ("action.yml", "action.yaml"):
                     source = src / uses[2:] / name
+                    if not source.resolve().is_relative_to(src.resolve()):
+                        continue  # a linked directory on the way out of the repository
                     try:
                         text = read_text_file(source, max_bytes)
                     except (YamlProblem, OSError):

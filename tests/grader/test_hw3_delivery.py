@@ -183,6 +183,60 @@ def test_secrets_from_the_store_pass_and_literals_in_every_form_fail(tmp_path: P
     assert "docker/login-action@v3" in "\n".join(bad["pinned_actions"])
 
 
+SINGLE_JOB = """name: ci
+on: [push, pull_request]
+permissions:
+  contents: read
+jobs:
+  all:
+    runs-on: ubuntu-24.04
+    timeout-minutes: 40
+    permissions:
+      contents: read
+      packages: write
+    steps:
+      - uses: actions/checkout@11bd71901bbe5b1630ceea73d27597364c9af683 # v4.2.2
+      - run: uv sync --locked && uv run ruff check . && uv run ruff format --check .
+      - run: uv run pytest --cov=app --cov-fail-under=85
+      - name: Build and push
+        if: github.ref == 'refs/heads/main'
+        env:
+          TOKEN: ${{ secrets.GITHUB_TOKEN }}
+        run: |
+          docker build -t "ghcr.io/${GITHUB_REPOSITORY,,}:${GITHUB_SHA}" .
+          echo "$TOKEN" | docker login ghcr.io -u "$GITHUB_ACTOR" --password-stdin
+          docker push "ghcr.io/${GITHUB_REPOSITORY,,}:${GITHUB_SHA}"
+      - name: Deploy to kind
+        if: github.ref == 'refs/heads/main'
+        run: kind create cluster && kubectl apply -k k8s
+      - name: Smoke
+        if: github.ref == 'refs/heads/main'
+        run: curl --fail http://127.0.0.1:8080/health
+      - name: Roll back
+        if: failure() && github.ref == 'refs/heads/main'
+        run: kubectl rollout undo deployment/churn-api
+"""
+
+
+def test_one_job_with_step_conditions_keeps_every_rule(tmp_path: Path) -> None:
+    problems = _evaluate(tmp_path / "one", SINGLE_JOB)
+    assert {rule: found for rule, found in problems.items() if found} == {}
+    ungated = SINGLE_JOB.replace(
+        "        if: github.ref == 'refs/heads/main'\n        run: kind", "        run: kind"
+    )
+    problems = _evaluate(tmp_path / "ungated", ungated)
+    assert "is not limited to the default branch" in problems["deploy_smoke_rollback"][0]
+
+
+def test_a_linked_github_directory_is_not_followed(tmp_path: Path) -> None:
+    outside = _repo(tmp_path / "outside", {"workflows/ci.yml": SINGLE_JOB})
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    (repo / ".github").symlink_to(outside)
+    files = load_workflows(repo, load_delivery_policy()["workflows"])
+    assert files.workflows == [] and files.unreadable == {}
+
+
 def test_a_coverage_gate_below_the_floor_or_without_coverage_fails(tmp_path: Path) -> None:
     head = "on: [push, pull_request]\njobs:\n  t:\n    runs-on: x\n    steps:\n      - run: "
     low = _evaluate(tmp_path / "low", head + "uv run pytest --cov=app --cov-fail-under=70\n")

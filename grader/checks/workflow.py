@@ -37,17 +37,28 @@ class YamlProblem(ValueError):
     """A file that cannot be read as the YAML mapping it must be (the message is for a student)."""
 
 
+MAX_DEPTH = 64  # nesting of mappings and lists: far beyond any workflow, far below the stack
+
+
 def load_yaml(text: str, max_aliases: int) -> Any:
-    """Parse ``text`` with YAML 1.2 booleans, refusing more than ``max_aliases`` aliases."""
+    """Parse ``text`` with YAML 1.2 booleans, refusing more than ``max_aliases`` aliases and
+    nesting deeper than ``MAX_DEPTH`` (checked on the event stream, before anything recurses)."""
     try:
-        aliases = sum(
-            isinstance(e, yaml.AliasEvent) for e in yaml.parse(text, Loader=_Yaml12Loader)
-        )
-        if aliases > max_aliases:
-            raise YamlProblem(f"{aliases} YAML aliases (at most {max_aliases} are read)")
+        aliases = depth = 0
+        for event in yaml.parse(text, Loader=_Yaml12Loader):
+            if isinstance(event, yaml.AliasEvent):
+                aliases += 1
+            elif isinstance(event, yaml.CollectionStartEvent):
+                depth += 1
+            elif isinstance(event, yaml.CollectionEndEvent):
+                depth -= 1
+            if aliases > max_aliases:
+                raise YamlProblem(f"has more than {max_aliases} YAML aliases")
+            if depth > MAX_DEPTH:
+                raise YamlProblem(f"nests more than {MAX_DEPTH} levels deep")
         return yaml.load(text, Loader=_Yaml12Loader)  # a SafeLoader subclass
     except yaml.YAMLError as exc:
-        raise YamlProblem(f"not valid YAML: {str(exc)[:300]}") from exc
+        raise YamlProblem(f"is not valid YAML: {str(exc)[:300]}") from exc
 
 
 def read_text_file(path: Path, max_bytes: int) -> str:

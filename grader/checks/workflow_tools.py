@@ -98,7 +98,7 @@ def check_validity(
     workflows: list[Workflow], unreadable: dict[str, str], src: Path, timeout: float
 ) -> Validity:
     """Run the schema and actionlint on the student's workflows; unreadable files fail the schema."""
-    result = Validity(schema=[f"{path}: {why}" for path, why in sorted(unreadable.items())])
+    result = Validity(schema=[f"{path} {why}" for path, why in sorted(unreadable.items())])
     if not workflows:
         return result
     with tempfile.TemporaryDirectory(prefix="grader-workflows-") as tmp:

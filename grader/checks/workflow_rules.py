@@ -15,7 +15,7 @@ from typing import Any
 
 from grader.checks.coverage_gate import configured_gate
 from grader.checks.policy_text import compile_all, scalars, search
-from grader.checks.workflow import Job, Step, Workflow, as_text
+from grader.checks.workflow import Job, Step, Workflow, as_text, squeeze
 from grader.checks.workflow_secrets import inline_secret_problems
 
 MAX_PROBLEMS_PER_RULE = 8
@@ -159,7 +159,13 @@ class PolicyEvaluator:
         return result
 
     def step_gated(self, workflow: Workflow, job: Job, step: Step) -> bool:
-        return self.gated(workflow, job) or self.branch_condition(step.condition)
+        """The job is gated, or the step's ``if:`` (or an action's ``push:`` expression) is."""
+        push = squeeze(as_text(step.with_.get("push"))) if step.uses else ""
+        return (
+            self.gated(workflow, job)
+            or self.branch_condition(step.condition)
+            or self.branch_condition(push)
+        )
 
     def tests_workflows(self) -> list[Workflow]:
         return [w for w in self.workflows if any(self.runs(j, "pytest") for j in w.jobs.values())]

@@ -231,6 +231,19 @@ def test_one_job_with_step_conditions_keeps_every_rule(tmp_path: Path) -> None:
     assert "is not limited to the default branch" in problems["deploy_smoke_rollback"][0]
 
 
+def test_a_push_expression_on_the_default_branch_gates_the_push(tmp_path: Path) -> None:
+    action = (
+        "      - uses: docker/build-push-action@263435318d21b8e681c14492fe198d362a7d2c83 # v6.18.0\n"
+        "        with:\n          tags: ghcr.io/o/r:${{ github.sha }}\n"
+        "          push: ${{ PUSH }}\n"
+    )
+    head = "on: [push, pull_request]\njobs:\n  b:\n    runs-on: x\n    steps:\n"
+    gated = action.replace("PUSH", "github.ref == 'refs/heads/main'")
+    assert _evaluate(tmp_path / "gated", head + gated)["default_branch_only"] == []
+    ungated = action.replace("PUSH", "github.event_name == 'push'")
+    assert _evaluate(tmp_path / "ungated", head + ungated)["default_branch_only"] != []
+
+
 def test_calling_the_course_grading_workflow_needs_no_pin(tmp_path: Path) -> None:
     call = "  grade:\n    uses: mlops-course/mlops-course/.github/workflows/grade-submission.yml@main\n"
     problems = _evaluate(tmp_path, SINGLE_JOB + call)

@@ -7,8 +7,10 @@ network for that; running them is the student's CI's job).
 
 from __future__ import annotations
 
+import logging
 import re
 import tempfile
+import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -58,22 +60,38 @@ def hooks_present(config: Any, required: list[dict[str, Any]]) -> set[str]:
     return found
 
 
-def validation_problem(name: str, text: str) -> str | None:
-    """What ``pre-commit validate-config`` says about ``text`` (None: valid), run in-process.
+class _ThreadWarnings(logging.Handler):
+    """pre-commit's warnings logged by this thread (other grading jobs may run beside it)."""
 
-    pre-commit's own schema on a private copy of the file; its warnings (a mutable ``rev``) do not
-    fail the check.
-    """
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.thread = threading.get_ident()
+        self.messages: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if record.thread == self.thread:
+            self.messages.append(record.getMessage())
+
+
+def validate(name: str, text: str) -> tuple[str | None, list[str]]:
+    """What ``pre-commit validate-config`` says about ``text``, run in-process on a private copy:
+    (the error, None when valid; its warnings, such as a mutable ``rev``, which do not fail)."""
     from pre_commit.clientlib import InvalidConfigError, load_config
 
-    with tempfile.TemporaryDirectory(prefix="grader-precommit-") as tmp:
-        copy = Path(tmp) / name
-        copy.write_text(text)
-        try:
-            load_config(str(copy))
-        except InvalidConfigError as exc:
-            return str(exc).replace(str(copy), name)[-2000:]
-    return None
+    logger = logging.getLogger("pre_commit")
+    warnings = _ThreadWarnings()
+    logger.addHandler(warnings)
+    try:
+        with tempfile.TemporaryDirectory(prefix="grader-precommit-") as tmp:
+            copy = Path(tmp) / name
+            copy.write_text(text)
+            try:
+                load_config(str(copy))
+            except InvalidConfigError as exc:
+                return str(exc).replace(str(copy), name)[-2000:], warnings.messages
+    finally:
+        logger.removeHandler(warnings)
+    return None, [w.replace(str(copy), name)[:500] for w in warnings.messages]
 
 
 def check_precommit(src: Path, settings: dict[str, Any]) -> PrecommitOutcome:
@@ -91,7 +109,7 @@ def check_precommit(src: Path, settings: dict[str, Any]) -> PrecommitOutcome:
         config = load_yaml(text, MAX_ALIASES)
     except YamlProblem as exc:
         return PrecommitOutcome(0.0, f"`{name}` {exc}")
-    problem = validation_problem(name, text)
+    problem, warnings = validate(name, text)
     if problem:
         return PrecommitOutcome(
             0.0,
@@ -101,9 +119,10 @@ def check_precommit(src: Path, settings: dict[str, Any]) -> PrecommitOutcome:
     hooks = hooks_present(config, required)
     missing = [hook for hook in required if hook["id"] not in hooks]
     fraction = (len(required) - len(missing)) / len(required)
+    notes = "".join(f"\npre-commit warns (no points lost): {w}" for w in warnings[:5])
     if not missing:
-        return PrecommitOutcome(1.0, f"`{name}` is valid and has every required hook", hooks)
+        return PrecommitOutcome(1.0, f"`{name}` is valid and has every required hook{notes}", hooks)
     lines = "\n".join(f"- {hook['text']}" for hook in missing)
     return PrecommitOutcome(
-        fraction, f"`{name}` is valid but these hooks are missing:\n{lines}", hooks
+        fraction, f"`{name}` is valid but these hooks are missing:\n{lines}{notes}", hooks
     )

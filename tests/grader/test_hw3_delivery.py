@@ -284,6 +284,10 @@ def test_precommit_schema_errors_are_named(tmp_path: Path) -> None:
     outcome = check_precommit(repo, load_delivery_policy()["precommit"])
     assert outcome.fraction == 0 and "Missing required key: rev" in outcome.feedback
     assert str(tmp_path) not in outcome.feedback
+    mutable = text.replace("    hooks:", "    rev: main\n    hooks:")
+    repo = _repo(tmp_path / "mutable", {".pre-commit-config.yaml": mutable})
+    outcome = check_precommit(repo, load_delivery_policy()["precommit"])
+    assert outcome.fraction == 0.25 and "mutable reference" in outcome.feedback
     missing = check_precommit(tmp_path / "nowhere", load_delivery_policy()["precommit"])
     assert missing.fraction == 0 and "no `.pre-commit-config.yaml`" in missing.feedback
 

@@ -7,7 +7,8 @@ A block looks like::
     <!-- END GENERATED: rubric hw1 -->
 
 ``rubric HW`` renders the rubric table, ``contract HW`` the contract tables, ``observability HW``
-the metric, log and alert names of a contract (hw3 on).
+the metric, log and alert names of a contract (hw3 on), ``delivery HW`` the CI/CD and pre-commit
+policy with that homework's coverage floor.
 """
 
 from __future__ import annotations
@@ -31,7 +32,14 @@ RENDERERS: dict[str, Callable[[str], str]] = {
     "rubric": lambda hw: render_rubric_markdown(load_rubric(hw)),
     "contract": lambda hw: render_contract_markdown(load_contract(hw)),
     "observability": lambda hw: render_observability_markdown(load_contract(hw)),
+    "delivery": lambda hw: _delivery(hw),
 }
+
+
+def _delivery(homework: str) -> str:
+    from grader.checks.delivery_policy import render_delivery_policy_markdown
+
+    return render_delivery_policy_markdown(load_rubric(homework).thresholds.get("coverage_floor"))
 
 
 def update_generated_blocks(text: str) -> str:

@@ -20,6 +20,7 @@ Placeholders for hand-written pages (``docs/*.md``), each replaced by Markdown r
     {{ stage_table() }}             the grader's stage registry: order, lock, what each stage does
     {{ sandbox_policy() }}          grader/policy/sandbox.toml: visible paths, environment, limits, timeouts
     {{ container_policy() }}        grader/policy/containers.toml: base images, build limits, container/k8s rules
+    {{ delivery_policy() }}         grader/policy/delivery.toml: the CI/CD workflow rules and pre-commit hooks
     {{ rubric_table("hw1") }}       rubric table from <suites>/hw1/rubric.toml (or a "not published" note)
     {{ rubric_thresholds("hw1") }}  the rubric's [thresholds] with the comments from the file
     {{ load_rule("hw1") }}          the load checks' rules, with the rubric's numbers
@@ -739,10 +740,17 @@ def _container_policy() -> str:
     return render_container_policy_markdown()
 
 
+def _delivery_policy() -> str:
+    from grader.checks.delivery_policy import render_delivery_policy_markdown
+
+    return render_delivery_policy_markdown()
+
+
 PLACEHOLDERS: dict[str, Callable[..., str]] = {
     "stage_table": _stage_table,
     "sandbox_policy": _sandbox_policy,
     "container_policy": _container_policy,
+    "delivery_policy": _delivery_policy,
     "rubric_table": _rubric_table,
     "rubric_thresholds": _rubric_thresholds,
     "load_rule": _load_rule,

@@ -44,7 +44,12 @@ class Stage:
 STAGES: tuple[Stage, ...] = (
     Stage("install", "grader.stages.install", description="the environment, then `train`"),
     Stage("static", "grader.stages.static", description="required files and the lint policy"),
-    # (hw3: the delivery stage, static checks of the CI/CD workflow and pre-commit, goes here)
+    Stage(
+        "delivery",
+        "grader.stages.delivery",
+        description="the CI/CD workflow (schema, actionlint, the course's policy) and the "
+        "pre-commit configuration, read as data",
+    ),
     Stage("tests", "grader.stages.tests", description="the public tests and your own suite"),
     Stage("api", "grader.stages.api", description="black-box HTTP checks of the running service"),
     Stage(

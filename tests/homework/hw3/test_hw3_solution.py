@@ -96,7 +96,8 @@ def test_no_secret_is_written_in_the_workflow() -> None:
     assert not re.search(r"(ghp_|github_pat_|AKIA)[A-Za-z0-9_]{10,}", WORKFLOW_TEXT)
     for match in re.finditer(r"(?i)(password|token|secret)\w*:\s*(\S+)", WORKFLOW_TEXT):
         value = match.group(2)
-        assert value.startswith("${{") or value == "ci-only", match.group(0)
+        assert value.startswith("${{"), match.group(0)
+    assert not re.search(r"://[^\s:/@]+:[^\s@/]+@", WORKFLOW_TEXT), "no password in a URL"
 
 
 def test_precommit_config_validates_and_has_the_required_hooks() -> None:

@@ -46,11 +46,14 @@ def _precommit(ctx: GradeContext) -> PrecommitOutcome | None:
     return outcome
 
 
-def _valid(ctx: GradeContext, files: WorkflowFiles) -> None:
+def _valid(ctx: GradeContext, files: WorkflowFiles, stub: str | None) -> None:
     started = time.monotonic()
     try:
         if not files.student_paths:
             ctx.failed("delivery.workflow_valid", NO_WORKFLOW, started=started)
+            return
+        if stub:
+            ctx.failed("delivery.workflow_valid", stub + " (see delivery.workflow_policy)")
             return
         settings = load_delivery_policy()["workflows"]
         validity = check_validity(
@@ -75,23 +78,36 @@ def _valid(ctx: GradeContext, files: WorkflowFiles) -> None:
         ctx.error("delivery.workflow_valid", exc, started)
 
 
-def _policy(ctx: GradeContext, files: WorkflowFiles, precommit: PrecommitOutcome | None) -> None:
+def _policy(
+    ctx: GradeContext, files: WorkflowFiles, precommit: PrecommitOutcome | None
+) -> str | None:
+    """Record delivery.workflow_policy; return why the workflows are not judged (a stub), if so."""
     started = time.monotonic()
     try:
         if not files.student:
             why = NO_WORKFLOW if not files.unreadable else "no workflow of yours could be read"
             ctx.failed("delivery.workflow_policy", why, started=started)
-            return
+            return None
         policy = load_delivery_policy()
         floor = float(ctx.thresholds[policy["policy"]["coverage_threshold"]]) * 100
         evaluator = PolicyEvaluator(
             files.student, ctx.sandbox.src, floor, policy, precommit.hooks if precommit else set()
         )
-        fraction, feedback = policy_feedback(evaluator.evaluate())
+        outcomes = evaluator.evaluate()
+        fraction, feedback = policy_feedback(outcomes)
+        gate = next(o for o in outcomes if o.id == policy["policy"]["judged_only_with"])
+        if not gate.kept:
+            stub = (
+                f"not judged: {gate.text.rstrip('.')}: {'; '.join(gate.problems)}. Until your "
+                "workflow runs your tests with the coverage gate, the CI/CD checks award nothing"
+            )
+            ctx.failed("delivery.workflow_policy", f"{stub}.\n{feedback}", started=started)
+            return stub
         status = "passed" if fraction == 1 else "failed"
         ctx.record("delivery.workflow_policy", status, fraction, feedback, started)
     except Exception as exc:
         ctx.error("delivery.workflow_policy", exc, started)
+    return None
 
 
 def run(ctx: GradeContext) -> None:
@@ -106,7 +122,6 @@ def run(ctx: GradeContext) -> None:
             if _wanted(ctx, check_id):
                 ctx.error(check_id, exc, started)
         return
+    stub = _policy(ctx, files, precommit) if _wanted(ctx, "delivery.workflow_policy") else None
     if _wanted(ctx, "delivery.workflow_valid"):
-        _valid(ctx, files)
-    if _wanted(ctx, "delivery.workflow_policy"):
-        _policy(ctx, files, precommit)
+        _valid(ctx, files, stub)

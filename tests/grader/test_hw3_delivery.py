@@ -44,7 +44,7 @@ FIXTURES = Path(__file__).resolve().parent / "fixtures" / "hw3_submissions"
 NAMES = [n for n in fixture_names(FIXTURES) if n.startswith("deliv_")]
 COMMIT = "de11" * 10
 WORKERS = 3
-POINTS = {"delivery.workflow_valid": 3, "delivery.workflow_policy": 6, "delivery.precommit": 2}
+POINTS = {"delivery.workflow_valid": 3, "delivery.workflow_policy": 7, "delivery.precommit": 2}
 
 
 @pytest.fixture(scope="session")

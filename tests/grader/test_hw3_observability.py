@@ -144,7 +144,7 @@ def test_stage_runs_after_database_with_its_rubric_checks() -> None:
     points = {i: rubric[i].points for i in stage.CHECKS}
     assert points == {
         "metrics.exposition": 3,
-        "metrics.counters": 5,
+        "metrics.counters": 6,
         "metrics.histograms": 3,
         "metrics.predictions": 3,
         "metrics.cardinality": 3,

@@ -221,7 +221,9 @@ def check_layout(
     ]
     fraction = 0.0 if problems else 0.5
     if not dashboards:
-        problems.append("no dashboard JSON to lay out")
+        problems.append(
+            "no dashboard JSON in monitoring/grafana/dashboards/ (export yours from Grafana)"
+        )
     else:
         per_dashboard = {d.name: layout_problems(d.document) for d in dashboards}
         if any(not found for found in per_dashboard.values()):

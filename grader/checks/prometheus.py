@@ -495,9 +495,8 @@ def alert_problems(rule: Mapping[str, Any] | None, alert: Mapping[str, Any]) -> 
 def check_service_down(
     server: harness.PrometheusServer, stop_service: Callable[[], None], alert: str, timeout: float
 ) -> Verdict:
-    """After the service stops, ``alert`` is pending or firing within ``timeout`` seconds."""
-    stop_service()
-    started = time.monotonic()
+    """``alert`` is quiet while the service is up, then pending or firing within ``timeout``
+    seconds of the service's stop."""
 
     def down() -> list[dict[str, Any]]:
         return [
@@ -506,6 +505,14 @@ def check_service_down(
             if a["labels"].get("alertname") == alert and a["state"] in ("pending", "firing")
         ]
 
+    if early := down():
+        return Verdict(
+            0.0,
+            f"{alert} was already {early[0]['state']} while your service was up and scraped: "
+            "it must fire only when the target is down or missing.",
+        )
+    started = time.monotonic()
+    stop_service()
     try:
         (first, *_) = server.wait_for(down, timeout=timeout, interval=0.5)
     except TimeoutError:

@@ -26,6 +26,8 @@ from grader.monitoring import prometheus as harness
 from grader.monitoring.promql import metric_names
 
 MAX_LISTED = 8
+QUIET_WAIT_S = 10.0  # ServiceDown must be quiet at some moment of this while the service is up
+SETTLE_AFTER_STOP_S = 4.0  # failed scrapes and an evaluation after the grader stops the service
 
 
 @dataclass
@@ -508,17 +510,23 @@ def check_service_down(
     # A slow scrape on a busy machine may make it pending for a moment: it must be quiet at some
     # point while the service is up, else it fires on everything.
     try:
-        server.wait_for(lambda: not down(), timeout=timeout, interval=0.5)
+        server.wait_for(lambda: not down(), timeout=QUIET_WAIT_S, interval=0.5)
     except TimeoutError:
         return Verdict(
             0.0,
-            f"{alert} stayed pending or firing for {timeout:g} s while your service was up and "
+            f"{alert} stayed pending or firing for {QUIET_WAIT_S:g} s while your service was up and "
             "scraped: it must fire only when the target is down or missing.",
         )
     started = time.monotonic()
     stop_service()
+
+    def active_after_stop() -> list[dict[str, Any]]:
+        # Judged only once Prometheus has seen failed scrapes (1 s scrapes, 1 s evaluation): an
+        # alert that fires while the target is up is resolved by then.
+        return down() if time.monotonic() - started >= SETTLE_AFTER_STOP_S else []
+
     try:
-        (first, *_) = server.wait_for(down, timeout=timeout, interval=0.5)
+        (first, *_) = server.wait_for(active_after_stop, timeout=timeout, interval=0.5)
     except TimeoutError:
         return Verdict(
             0.0,

@@ -102,16 +102,17 @@ def check_queries(
 
 # --------------------------------------------------------------------------- layout
 def _panels(panels: Any) -> Iterator[Mapping[str, Any]]:
-    for panel in panels or []:
+    for panel in panels if isinstance(panels, list) else []:
         if isinstance(panel, Mapping):
             yield panel
             yield from _panels(panel.get("panels"))
 
 
 def _names(panel: Mapping[str, Any], variables: Mapping[str, str]) -> tuple[set[str], str]:
+    targets = panel.get("targets")
     exprs = [
         grafana.substitute(t["expr"], variables)
-        for t in panel.get("targets") or []
+        for t in (targets if isinstance(targets, list) else [])
         if isinstance(t, Mapping) and isinstance(t.get("expr"), str)
     ]
     names: set[str] = set()
@@ -195,7 +196,8 @@ def provisioning_problems(
         for provider in document.get("providers") or [] if isinstance(document, dict) else []:
             if not isinstance(provider, dict) or provider.get("type", "file") != "file":
                 continue
-            target = str((provider.get("options") or {}).get("path", ""))
+            options = provider.get("options")
+            target = str(options.get("path", "")) if isinstance(options, dict) else ""
             paths_seen.append(target)
             if PurePosixPath(target.removeprefix("./")) == PurePosixPath(directory) or any(
                 PurePosixPath(target).is_relative_to(m) for m in mounts

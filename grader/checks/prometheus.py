@@ -112,7 +112,10 @@ def load_inputs(workspace: Workspace, contract: Mapping[str, Any]) -> Inputs:
     rules = Rules()
     monitoring = workspace.monitoring
     config_dir = (workspace.root / config_relative).parent
-    names = list((config or {}).get("rule_files") or [])
+    names = (config or {}).get("rule_files") or []
+    if not isinstance(names, list):
+        rules.problems.append("rule_files of prometheus.yml is not a list (refused)")
+        names = []
     contract_rules = workspace.root / str(prom["rules"])
     paths: list[Path] = []
     for name in names:
@@ -203,8 +206,9 @@ def check_config(inputs: Inputs, promtool: str) -> Verdict:
         problems.append(
             f"no scrape job named {inputs.job!r} (found {jobs}): keep the contract's name"
         )
+    named = inputs.config.get("rule_files")
     if rules_file in inputs.rules.paths and any(
-        str(n).endswith(rules_file.name) for n in inputs.config.get("rule_files") or []
+        str(n).endswith(rules_file.name) for n in (named if isinstance(named, list) else [])
     ):
         parts += 0.5
     else:

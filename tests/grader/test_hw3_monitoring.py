@@ -24,8 +24,10 @@ import pytest
 import yaml
 
 from grader.checks import prometheus as checks
+from grader.checks.dashboard import layout_problems
 from grader.grading.context import Options
 from grader.grading.pipeline import grade_submission
+from grader.monitoring import grafana
 from grader.monitoring import prometheus as harness
 from grader.monitoring.promql import metric_names
 from grader.paths import suites_dir
@@ -258,3 +260,19 @@ def test_hidden_tests_run_with_promtool_against_the_solution_and_a_broken_alert(
             outcomes.setdefault(label, {})[scenario.name] = result.returncode == 0
     assert all(outcomes["solution"].values()), outcomes["solution"]
     assert outcomes["broken"] == {n: n.startswith("fires: ") for n in outcomes["broken"]}
+
+
+def test_layout_rule_and_hostile_dashboards() -> None:
+    path = SOLUTION / "monitoring" / "grafana" / "dashboards" / "churn-service.json"
+    dashboard = json.loads(path.read_text())
+    assert layout_problems(dashboard) == []
+    swapped = json.loads(path.read_text())
+    panels = [p for p in swapped["panels"] if p["type"] != "row"]
+    panels[0]["gridPos"]["y"], panels[-1]["gridPos"]["y"] = panels[-1]["gridPos"]["y"], 0
+    problems = layout_problems(swapped)
+    assert any("top row has no request-rate" not in p for p in problems)
+    assert any("is on the top row" in p for p in problems), problems
+    hostile: dict = {"panels": [1, "x", {"targets": "no", "panels": {"a": 1}}, {"targets": [3]}]}
+    hostile["templating"] = ["not", "a", "mapping"]
+    assert grafana.dashboard_queries(hostile) == []
+    assert layout_problems(hostile) == ["no panels with a gridPos"]

@@ -270,8 +270,12 @@ def test_layout_rule_and_hostile_dashboards() -> None:
     panels = [p for p in swapped["panels"] if p["type"] != "row"]
     panels[0]["gridPos"]["y"], panels[-1]["gridPos"]["y"] = panels[-1]["gridPos"]["y"], 0
     problems = layout_problems(swapped)
-    assert any("top row has no request-rate" not in p for p in problems)
-    assert any("is on the top row" in p for p in problems), problems
+    assert problems == [
+        "the top row has no request-rate panel (a query on http_requests_total)",
+        'the top row has no error panel (http_requests_total with status=~"5..")',
+        "the top row has no duration panel (a query on http_request_duration_seconds_*)",
+        "model panel 'Model version' is on the top row",
+    ]
     hostile: dict = {"panels": [1, "x", {"targets": "no", "panels": {"a": 1}}, {"targets": [3]}]}
     hostile["templating"] = ["not", "a", "mapping"]
     assert grafana.dashboard_queries(hostile) == []

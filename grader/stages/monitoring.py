@@ -16,6 +16,7 @@ import contextlib
 import time
 import uuid
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
 import httpx
@@ -77,64 +78,63 @@ def run(ctx: GradeContext) -> None:
     observability = ctx.contract["observability"]
     settings = ctx.settings("monitoring")
     submission = ctx.sandbox.src
-    with Workspace(ctx.sandbox) as workspace:
+    with Workspace(ctx.sandbox) as workspace, ThreadPoolExecutor(1) as background:
         workspace.copy_monitoring(submission / "monitoring")
         inputs = load_inputs(workspace, observability)
         pattern = str(observability["prometheus"]["dashboards"])
         dashboards, dashboard_problems = load_dashboards(workspace, pattern)
-        promtool = binaries.promtool
-        offline: dict[str, Callable[[], Verdict]] = {
-            "prometheus.config": lambda: check_config(inputs, promtool),
-            "prometheus.rule_tests": lambda: check_rule_tests(inputs, promtool),
-            "prometheus.hidden_rule_tests": lambda: check_hidden_rule_tests(
-                inputs, promtool, ctx.rubric.directory / "rule_tests", submission
-            ),
-            "dashboard.layout": lambda: check_layout(
-                workspace, submission, observability, dashboards
-            ),
-        }
-        for check_id in wanted:
-            if check_id in offline:
-                _record(ctx, check_id, offline[check_id])
         live = [c for c in LIVE if c in wanted]
+        server: harness.PrometheusServer | None = None
+        starting: Future[str | None] | None = None
+        reason: str | None = None
         if live:
-            _run_live(ctx, live, inputs, binaries.prometheus, settings, dashboards,
-                      dashboard_problems, pattern)  # fmt: skip
+            reason, server = _live_server(ctx, inputs, binaries.prometheus, settings)
+        try:
+            if server is not None:  # Prometheus starts while promtool runs
+                starting = background.submit(_start, ctx, server, settings)
+            promtool = binaries.promtool
+            offline: dict[str, Callable[[], Verdict]] = {
+                "prometheus.config": lambda: check_config(inputs, promtool),
+                "prometheus.rule_tests": lambda: check_rule_tests(inputs, promtool),
+                "prometheus.hidden_rule_tests": lambda: check_hidden_rule_tests(
+                    inputs, promtool, ctx.rubric.directory / "rule_tests", submission
+                ),
+                "dashboard.layout": lambda: check_layout(
+                    workspace, submission, observability, dashboards
+                ),
+            }
+            for check_id in wanted:
+                if check_id in offline:
+                    _record(ctx, check_id, offline[check_id])
+            if starting is not None:
+                reason = starting.result()
+            if reason is not None:
+                for check_id in live:
+                    ctx.failed(check_id, reason)
+            elif server is not None:
+                _live_checks(
+                    ctx, live, inputs, server, settings, dashboards, dashboard_problems, pattern
+                )
+        finally:
+            if server is not None:
+                if starting is not None:
+                    starting.exception()  # never stop a server that is still starting
+                server.__exit__(None, None, None)
 
 
-def _run_live(
-    ctx: GradeContext,
-    live: list[str],
-    inputs: Inputs,
-    binary: str,
-    settings: dict[str, Any],
-    dashboards: Any,
-    dashboard_problems: list[str],
-    pattern: str,
-) -> None:
-    """The checks against the grader's Prometheus scraping the running service."""
-
-    def fail_all(reason: str) -> None:
-        for check_id in live:
-            if check_id not in ctx.results:
-                ctx.failed(check_id, reason)
-
+def _live_server(
+    ctx: GradeContext, inputs: Inputs, binary: str, settings: dict[str, Any]
+) -> tuple[str | None, harness.PrometheusServer | None]:
+    """The grader's Prometheus for the running service (not started yet), or why there is none."""
     ctx.progress("monitoring: a real Prometheus")
     if not ensure_service(ctx):
-        fail_all(NOT_STARTED)
-        return
+        return NOT_STARTED, None
     if inputs.config is None:
-        fail_all(f"not run: {inputs.config_problem}")
-        return
+        return f"not run: {inputs.config_problem}", None
     try:
         config_text = live_config(inputs, ctx.service.base_url.removeprefix("http://"))
     except KeyError:
-        fail_all(f"not run: prometheus.yml has no scrape job named {inputs.job!r}")
-        return
-    service = ctx.service
-    timeout = float(settings["request_timeout_s"])
-    customers = suite_json(ctx.rubric, ctx.contract, "cases.json")["valid_customers"][:5]
-    service.call(lambda: _send_traffic(service.base_url, customers, timeout))
+        return f"not run: prometheus.yml has no scrape job named {inputs.job!r}", None
     server = harness.PrometheusServer(
         binary,
         config_text,
@@ -142,20 +142,24 @@ def _run_live(
         start_timeout=float(settings["prometheus_start_timeout_s"]),
         launcher=inputs.workspace,
     )
+    return None, server
+
+
+def _start(
+    ctx: GradeContext, server: harness.PrometheusServer, settings: dict[str, Any]
+) -> str | None:
+    """Send the service the known mix, then start Prometheus; why it did not start, or None."""
+    service = ctx.service
+    timeout = float(settings["request_timeout_s"])
+    customers = suite_json(ctx.rubric, ctx.contract, "cases.json")["valid_customers"][:5]
+    service.call(lambda: _send_traffic(service.base_url, customers, timeout))
     try:
         server.__enter__()
     except RuntimeError:
-        fail_all(
-            "not run: Prometheus did not start with your job and rules:\n" + server.log()[-1500:]
-        )
-        return
+        return "not run: Prometheus did not start with your job and rules:\n" + server.log()[-1500:]
     except TimeoutError as exc:
-        fail_all(f"not run: {exc}")
-        return
-    try:
-        _live_checks(ctx, live, inputs, server, settings, dashboards, dashboard_problems, pattern)
-    finally:
-        server.__exit__(None, None, None)
+        return f"not run: {exc}"
+    return None
 
 
 def _live_checks(

@@ -44,17 +44,22 @@ class PanelQuery:
 def variable_defaults(dashboard: Mapping[str, Any]) -> dict[str, str]:
     """Each template variable's current value (else its first option, else its query)."""
     values: dict[str, str] = {}
-    for variable in (dashboard.get("templating") or {}).get("list") or []:
-        name = variable.get("name")
-        if not name:
+    templating = dashboard.get("templating")
+    variables = templating.get("list") if isinstance(templating, Mapping) else None
+    for variable in variables if isinstance(variables, list) else []:
+        if not isinstance(variable, Mapping) or not isinstance(variable.get("name"), str):
             continue
-        current = (variable.get("current") or {}).get("value")
+        current = variable.get("current")
+        current = current.get("value") if isinstance(current, Mapping) else None
         if isinstance(current, list):
             current = "|".join(str(v) for v in current)
         if current in (None, "", "$__all"):
-            options = variable.get("options") or []
-            current = options[0].get("value") if options else variable.get("query", "")
-        values[name] = str(current if current is not None else "")
+            options = variable.get("options")
+            first = options[0] if isinstance(options, list) and options else None
+            current = (
+                first.get("value") if isinstance(first, Mapping) else variable.get("query", "")
+            )
+        values[variable["name"]] = str(current if current is not None else "")
     return values
 
 
@@ -70,9 +75,10 @@ def substitute(expr: str, variables: Mapping[str, str]) -> str:
 
 
 def _panels(panels: Any) -> Iterator[Mapping[str, Any]]:
-    for panel in panels or []:
-        yield panel
-        yield from _panels(panel.get("panels"))  # panels inside collapsed rows
+    for panel in panels if isinstance(panels, list) else []:
+        if isinstance(panel, Mapping):  # a dashboard is data: anything else is skipped
+            yield panel
+            yield from _panels(panel.get("panels"))  # panels inside collapsed rows
 
 
 def dashboard_queries(dashboard: Mapping[str, Any]) -> list[PanelQuery]:
@@ -80,8 +86,9 @@ def dashboard_queries(dashboard: Mapping[str, Any]) -> list[PanelQuery]:
     variables = variable_defaults(dashboard)
     queries = []
     for panel in _panels(dashboard.get("panels")):
-        for target in panel.get("targets") or []:
-            expr = target.get("expr")
+        targets = panel.get("targets")
+        for target in targets if isinstance(targets, list) else []:
+            expr = target.get("expr") if isinstance(target, Mapping) else None
             if isinstance(expr, str) and expr.strip():
                 queries.append(
                     PanelQuery(

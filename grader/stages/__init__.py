@@ -69,7 +69,13 @@ STAGES: tuple[Stage, ...] = (
         description="the job's database stopped and restarted under load; the service restarted",
     ),
     Stage("load", "grader.stages.load", lock="exclusive", description="the load test"),
-    # (hw3: the monitoring stage, a real Prometheus that ends by stopping the service, goes here)
+    Stage(
+        "monitoring",
+        "grader.stages.monitoring",
+        description="promtool on your configuration, rules and rule tests, the grader's hidden "
+        "rule tests, and a real Prometheus scraping the service (rules, dashboard queries, "
+        "ServiceDown once the grader stops the service)",
+    ),
     Stage(
         "container",
         "grader.stages.container",

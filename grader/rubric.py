@@ -39,6 +39,7 @@ class Check:
     faq: str = ""  # anchor of the FAQ entry (docs/guides/faq.md) for the usual reason it fails
     group: str = ""  # a capped group ([groups.<name>]); points are then already scaled
     weight: float = 0.0  # the points the rubric wrote (before a group's cap)
+    requires: str = ""  # a check that must pass for this one to award points (else "not judged")
 
     def lecture_path(self) -> str:
         """The site path of the lecture section (``lectures/NN_slug.html#anchor``), or ""."""
@@ -142,6 +143,7 @@ def _parse_check(item: dict[str, Any], registry: dict[str, str], where: Path) ->
             faq=faq,
             group=str(item.get("group", "")),
             weight=float(item["points"]),
+            requires=str(item.get("requires", "")),
         )
     except (KeyError, TypeError, ValueError) as exc:
         raise UsageError(f"rubric {where}: check {check_id} is incomplete ({exc})") from exc
@@ -194,6 +196,12 @@ def load_rubric(homework: str, suites: str | Path | None = None) -> Rubric:
     ids = [c.id for c in checks]
     if duplicates := sorted({i for i in ids if ids.count(i) > 1}):
         raise UsageError(f"rubric {path}: duplicate check ids {duplicates}")
+    for check in checks:
+        if check.requires and (check.requires not in ids or check.requires == check.id):
+            raise UsageError(
+                f"rubric {path}: check {check.id} requires {check.requires!r}, "
+                "which is not another check of this rubric"
+            )
     overrides = dict(raw.get("stages", {}))
     if unknown := sorted(set(overrides) - set(STAGE_NAMES)):
         raise UsageError(f"rubric {path}: [stages] names unknown stages {unknown}")

@@ -162,6 +162,14 @@ def check_config(inputs: Inputs, promtool: str) -> Verdict:
     file and has the contract's job."""
     if inputs.config is None:
         return Verdict(0.0, f"{inputs.config_problem}.")
+    if not inputs.rules.alerts and not [p for p in inputs.rules.problems if "refused" in p]:
+        # A stub earns nothing: promtool accepts an empty rule group, but there is nothing to judge.
+        return Verdict(
+            0.0,
+            "not judged: your rule files define no alerting rule yet (promtool accepts an empty "
+            f"group). Write the contract's alerts ({', '.join(a['name'] for a in inputs.contract_alerts)}) "
+            f"in {inputs.contract['prometheus']['rules']}.",
+        )
     problems: list[str] = []
     parts = 0.0
     refused = [p for p in inputs.rules.problems if "refused" in p]

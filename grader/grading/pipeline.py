@@ -6,6 +6,7 @@ import datetime as dt
 import shutil
 import tempfile
 import time
+from dataclasses import replace
 from pathlib import Path
 
 from grader.contracts import load_contract
@@ -72,6 +73,7 @@ def grade_submission(
             ctx.database.close()
         box.close()
         shutil.rmtree(workdir, ignore_errors=True)
+    apply_requirements(ctx)
     ordered = [ctx.results[c.id] for c in rubric.checks if c.id in ctx.results]
     return Report(
         homework=homework,
@@ -119,3 +121,22 @@ def _guarded(ctx: GradeContext, stage: Stage) -> None:
         for check in ctx.rubric.stage_checks(stage.name):
             if ctx.wanted(check) and check.id not in ctx.results:
                 ctx.error(check.id, exc, time.monotonic())
+
+
+def apply_requirements(ctx: GradeContext) -> None:
+    """A check whose rubric ``requires`` another awards nothing unless that one passed."""
+    for check in ctx.rubric.checks:
+        result = ctx.results.get(check.id)
+        if not check.requires or result is None or result.status not in ("passed", "failed"):
+            continue
+        needed = ctx.results.get(check.requires)
+        if needed is not None and needed.status == "passed":
+            continue
+        title = ctx.rubric.check(check.requires).title
+        ctx.results[check.id] = replace(
+            result,
+            status="failed",
+            points=0.0,
+            feedback=f"not judged: it needs {check.requires} to pass first ({title}).\n"
+            + result.feedback,
+        )

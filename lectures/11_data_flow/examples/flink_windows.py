@@ -15,7 +15,8 @@ Apache Beam), so it lives in lecture 11's own environment::
         EVENTS.csv --bound 5 --bound 30
 
 ``EVENTS.csv`` has one ``event_id,event_time,churn_probability`` row per event (event time as
-``YYYY-MM-DD HH:MM:SS.mmm``) in arrival order; ``write_events`` in ``tumbling_window.py`` makes it.
+``YYYY-MM-DD HH:MM:SS.mmm``) in arrival order: ``tumbling_window.py --events-csv EVENTS.csv``
+writes it.
 Prints one JSON object per line: ``{"bound": 5, "start": ..., "count": ..., ...}``.
 """
 

@@ -177,9 +177,19 @@ def batch_counts(events: list[Event], size: float = WINDOW_SECONDS) -> dict[floa
     return dict(sorted(counts.items()))
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
     """Aggregate the same stream with a tight and a relaxed watermark and compare with batch."""
+    import argparse
+
+    parser = argparse.ArgumentParser(description="Event-time tumbling windows with watermarks.")
+    parser.add_argument(
+        "--events-csv", type=Path, help="also write the stream for flink_windows.py"
+    )
+    args = parser.parse_args(argv)
     events = make_stream()
+    if args.events_csv:
+        events = write_events(events, args.events_csv)
+        print(f"stream written to {args.events_csv} (arrival order)")
     truth = batch_counts(events)
     out_of_order = sum(
         1 for a, b in zip(events, events[1:], strict=False) if b.event_time < a.event_time

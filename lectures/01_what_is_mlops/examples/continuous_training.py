@@ -1,9 +1,13 @@
 """Continuous training (CT) in miniature: the MLOps level-1 loop on the course churn data.
 
-Stand-in, labelled honestly: in production an orchestrator (Airflow, Kubeflow, a CI job) would
-trigger this pipeline when new data lands, and the registry would be MLflow or an S3 bucket.
-Here a plain Python loop replays five "monthly" batches cut from ``data/train.csv`` and the
-registry is a directory of pickles. Two batches are broken on purpose:
+A SIMULATION OF THE CONCEPT, not a stand-in for a tool: five months of a level-1 process are
+replayed in a few seconds so that the decisions (validate, train, gate, promote) can be seen in
+one run. The months cannot be real, so a plain loop replays five "monthly" batches cut from
+``data/train.csv``, and the registry is a directory of versioned pickles with a ``champion``
+pointer, the smallest thing that shows what a registry records. The course runs the real tools
+later: MLflow tracking and its model registry, promoting behind the same kind of gate, in
+lecture 5 (``mlflow_registry.py``), and the pipeline under Dagster and Airflow in lecture 8.
+Two batches are broken on purpose:
 
 * batch 3 has its labels shuffled (an upstream join bug); it passes the schema checks, so only
   the model quality gate can notice it;

@@ -1,38 +1,62 @@
-"""The churn training pipeline as a real Apache Airflow DAG (Airflow 3 TaskFlow API).
+"""The churn training pipeline as an Apache Airflow DAG (Airflow 3 TaskFlow API), executed.
 
-NOT EXECUTED by the course's tests: Airflow pins its own web stack, and no Airflow release runs
-next to the course's libraries (3.2 fails inside its execution API with the course's FastAPI and
-pydantic, 3.1 needs FastAPI < 0.118, 2.x needs SQLAlchemy 1.4). Install it with the Airflow
-project's constraint files in an environment of its own. The lecture's test parses this file with
-``ast`` and checks that its tasks and dependencies match the pipeline in ``churn_pipeline.py``,
-and ``dagster_churn_job.py`` runs the same DAG for real. To use it, put this file and
-``churn_pipeline.py``/``mini_dag.py`` in your Airflow ``dags/`` folder. On Airflow 2.x import
-``dag``, ``task`` and ``get_current_context`` from ``airflow.decorators`` and
-``airflow.operators.python`` instead of ``airflow.sdk``.
+The lecture's test runs it with ``airflow dags test`` on a local metadata store (SQLite under
+``$AIRFLOW_HOME``), from Airflow's own environment ``lectures/08_automation/airflow/``: Airflow
+pins its web stack, and no Airflow release runs a task next to the course's FastAPI, Starlette
+and pydantic (the reasons are in that folder's ``pyproject.toml``). Put this file,
+``churn_pipeline.py`` and ``mini_dag.py`` into the dags folder, then::
 
-Each task writes into ``<DATA_ROOT>/<run_id>/<task>/`` and returns that path (a small
-string, which is what XCom is for), so a retried task overwrites its own folder and the
-DAG is idempotent per run.
+    uv sync --project lectures/08_automation/airflow
+    export AIRFLOW_HOME=$(mktemp -d) CHURN_DATA_ROOT=$(mktemp -d)
+    export AIRFLOW__CORE__DAGS_FOLDER=$AIRFLOW_HOME/dags AIRFLOW__CORE__LOAD_EXAMPLES=False
+    mkdir $AIRFLOW__CORE__DAGS_FOLDER && cp lectures/08_automation/examples/{airflow_churn_dag,churn_pipeline,mini_dag}.py $AIRFLOW__CORE__DAGS_FOLDER
+    AF=lectures/08_automation/airflow/.venv/bin/airflow
+    $AF db migrate && $AF dags test churn_training 2025-01-06
+
+Each task writes into ``<CHURN_DATA_ROOT>/<run_id>/<task>/`` and returns that path (a small
+string, which is what XCom is for), so a retried task overwrites its own folder and the DAG is
+idempotent per run. Settings are read when a task runs, never at import time (the scheduler
+parses DAG files constantly): ``CHURN_DATA_ROOT`` (default ``/opt/airflow/data/churn``),
+``CHURN_SOURCE`` (the CSV), ``CHURN_REGISTRY`` (default ``<CHURN_DATA_ROOT>/registry``),
+``CHURN_FLOOR`` (the ROC-AUC gate), ``CHURN_FAIL_FIRST_ATTEMPTS`` (simulate a flaky source).
+On Airflow 2.x import ``dag``, ``task`` and
+``get_current_context`` from ``airflow.decorators`` and ``airflow.operators.python`` instead of
+``airflow.sdk``.
 """
 
 from __future__ import annotations
 
+import os
+import sys
 from datetime import timedelta
 from pathlib import Path
+from types import ModuleType
 
-import churn_pipeline as steps
 import pendulum
 from airflow.sdk import dag, get_current_context, task
 
-DATA_ROOT = Path("/opt/airflow/data/churn")
-REGISTRY = Path("/opt/airflow/registry")
+HERE = Path(__file__).resolve().parent
 SEED = 42
+
+
+def _steps() -> ModuleType:
+    """The pipeline's functions, imported when a task runs: pandas and scikit-learn are slow to
+    import, and the scheduler re-parses this file every few seconds (and gives up after 30 s)."""
+    if str(HERE) not in sys.path:
+        sys.path.insert(0, str(HERE))  # churn_pipeline.py sits next to this file
+    import churn_pipeline
+
+    return churn_pipeline
+
+
+def _root() -> Path:
+    return Path(os.environ.get("CHURN_DATA_ROOT", "/opt/airflow/data/churn"))
 
 
 def _out(name: str) -> Path:
     """A fresh, run-specific output folder for one task."""
     run_id = get_current_context()["run_id"]
-    path = DATA_ROOT / run_id / name
+    path = _root() / run_id / name
     path.mkdir(parents=True, exist_ok=True)
     return path
 
@@ -51,43 +75,52 @@ def churn_training() -> None:
 
     @task
     def extract() -> str:
+        steps = _steps()
         out = _out("extract")
-        source = Path("/opt/airflow/data/incoming/train.csv")
-        steps.extract(
-            {},
-            out,
-            {"source": str(source), "source_md5": steps.md5_of(source), "_attempt": 1},
-        )
+        source = Path(os.environ.get("CHURN_SOURCE", steps.DATA_PATH))
+        params = {
+            "source": str(source),
+            "_attempt": get_current_context()["ti"].try_number,
+            "_fail_first_attempts": int(os.environ.get("CHURN_FAIL_FIRST_ATTEMPTS", "0")),
+        }
+        steps.extract({}, out, params)
         return str(out)
 
     @task(retries=0)  # bad data does not become good by retrying
     def validate(raw: str) -> str:
+        steps = _steps()
         out = _out("validate")
         steps.validate({"extract": Path(raw)}, out, {"_attempt": 1})
         return str(out)
 
     @task
     def split(raw: str, report: str) -> str:
+        steps = _steps()
         out = _out("split")
         steps.split({"extract": Path(raw)}, out, {"seed": SEED, "test_size": 0.2})
         return str(out)
 
     @task
     def train(parts: str) -> str:
+        steps = _steps()
         out = _out("train")
         steps.train({"split": Path(parts)}, out, {"seed": SEED, "C": 1.0})
         return str(out)
 
     @task
     def evaluate(model: str, parts: str) -> str:
+        steps = _steps()
         out = _out("evaluate")
         steps.evaluate({"train": Path(model), "split": Path(parts)}, out, {})
         return str(out)
 
     @task(retries=0)  # a failed quality gate is a decision, not a glitch
     def register(model: str, metrics: str) -> str:
+        steps = _steps()
         out = _out("register")
-        params = {"registry": str(REGISTRY), "floor": steps.ROC_AUC_FLOOR}
+        registry = os.environ.get("CHURN_REGISTRY", str(_root() / "registry"))
+        floor = float(os.environ.get("CHURN_FLOOR", steps.ROC_AUC_FLOOR))
+        params = {"registry": registry, "floor": floor}
         steps.register({"train": Path(model), "evaluate": Path(metrics)}, out, params)
         return str(out)
 

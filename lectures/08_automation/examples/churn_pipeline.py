@@ -1,7 +1,7 @@
 """A real extract -> validate -> split -> train -> evaluate -> register pipeline on the churn data.
 
 The steps are plain functions with the signature ``step(inputs, out_dir, params)``; the
-stand-in orchestrator in ``mini_dag.py`` decides order, retries and caching. The Airflow
+teaching DAG runner in ``mini_dag.py`` decides order, retries and caching. The Airflow
 DAG in ``airflow_churn_dag.py`` wires the very same functions, which is the point: business
 logic should not depend on the orchestrator.
 
@@ -401,7 +401,9 @@ def _statuses(results: Mapping[str, Any]) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     """Without arguments run the demo; with ``--workdir`` run the pipeline once (for CI)."""
-    parser = argparse.ArgumentParser(description="churn training pipeline (mini_dag stand-in)")
+    parser = argparse.ArgumentParser(
+        description="churn training pipeline (run by the mini_dag teaching runner)"
+    )
     parser.add_argument("--workdir", type=Path)
     parser.add_argument("--registry", type=Path)
     parser.add_argument("--seed", type=int, default=42)

@@ -1,5 +1,6 @@
-"""A tiny DAG runner in the standard library: a teaching STAND-IN for an orchestrator (Airflow,
-Dagster), not a replacement.
+"""A tiny DAG runner in the standard library: a TEACHING MODEL of what an orchestrator does,
+short enough to read. It stands in for no tool: the same pipeline runs for real under Dagster
+(``dagster_churn_job.py``) and Airflow (``airflow_churn_dag.py``), both executed by the tests.
 
 It implements the three ideas an orchestrator is built on:
 

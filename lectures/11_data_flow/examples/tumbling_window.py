@@ -1,8 +1,10 @@
 """Tumbling-window aggregation over an out-of-order stream of churn scores, with watermarks.
 
-HONEST STAND-IN for a Flink job: a few dozen lines of Python that implement the same semantics
-as Flink's event-time tumbling windows with a bounded-out-of-orderness watermark strategy.
-The Flink SQL version is in ``lectures/11_data_flow/reference/flink_churn_windows.sql``.
+A model of a Flink job that you can read: a few dozen lines of Python that implement the
+semantics of Flink's event-time tumbling windows with a bounded-out-of-orderness watermark.
+``flink_windows.py`` runs the same windows in Apache Flink (the SQL of
+``reference/flink_churn_windows.sql``), and the lecture's test checks that Flink publishes the
+same windows and counts for the same stream.
 
 Scored churn requests carry an *event time* (when the customer did something). They reach the
 aggregator in *arrival* order, which differs: most are a second or two late, a few are minutes
@@ -145,6 +147,27 @@ def run_stream(events: list[Event], out_of_orderness: float) -> TumblingWindowAg
     return agg
 
 
+EPOCH = pd.Timestamp("2025-01-01")  # event time 0 of the simulated stream
+
+
+def write_events(events: list[Event], path: Path) -> list[Event]:
+    """Write ``event_id,event_time,churn_probability`` rows in arrival order for Flink.
+
+    Flink's ``TIMESTAMP(3)`` keeps milliseconds: returns the events with their times rounded the
+    same way, so both implementations see exactly the same stream.
+    """
+    rounded = [
+        Event(e.event_id, round(e.event_time, 3), e.arrival_time, e.churn_probability)
+        for e in events
+    ]
+    stamps = [EPOCH + pd.Timedelta(milliseconds=round(e.event_time * 1000)) for e in rounded]
+    with path.open("w", encoding="utf-8") as out:
+        for event, stamp in zip(rounded, stamps, strict=True):
+            when = stamp.strftime("%Y-%m-%d %H:%M:%S.%f")[:-3]
+            out.write(f"{event.event_id},{when},{event.churn_probability!r}\n")
+    return rounded
+
+
 def batch_counts(events: list[Event], size: float = WINDOW_SECONDS) -> dict[float, int]:
     """The "correct" answer, computed after all data is in (what a nightly batch job sees)."""
     counts: dict[float, int] = {}
@@ -154,9 +177,19 @@ def batch_counts(events: list[Event], size: float = WINDOW_SECONDS) -> dict[floa
     return dict(sorted(counts.items()))
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
     """Aggregate the same stream with a tight and a relaxed watermark and compare with batch."""
+    import argparse
+
+    parser = argparse.ArgumentParser(description="Event-time tumbling windows with watermarks.")
+    parser.add_argument(
+        "--events-csv", type=Path, help="also write the stream for flink_windows.py"
+    )
+    args = parser.parse_args(argv)
     events = make_stream()
+    if args.events_csv:
+        events = write_events(events, args.events_csv)
+        print(f"stream written to {args.events_csv} (arrival order)")
     truth = batch_counts(events)
     out_of_order = sum(
         1 for a, b in zip(events, events[1:], strict=False) if b.event_time < a.event_time

@@ -1,7 +1,10 @@
-"""REFERENCE ONLY - Feast definitions for the churn features (``pip install feast``).
+"""Feast definitions for the churn features, as a feature repository would hold them.
 
-The course tests do not import Feast; they only check that this file is valid Python. The same
-point-in-time logic is implemented with pandas in examples/point_in_time_join.py.
+A repository file for ``feast apply`` next to ``feature_store.yaml`` (Redis online store). The
+runnable version of the same feature view, with a SQLite online store and the three queries, is
+``examples/feast_features.py``, which the lecture's tests run with Feast from
+``lectures/11_data_flow/tools/``; the same point-in-time logic in pandas is
+``examples/point_in_time_join.py``.
 """
 
 from __future__ import annotations

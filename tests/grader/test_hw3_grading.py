@@ -9,7 +9,10 @@ delivery stages grade their own fixtures in their own modules.
 
 from __future__ import annotations
 
+import csv
 import json
+import subprocess
+import sys
 import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -18,6 +21,8 @@ from pathlib import Path
 import jsonschema
 import pytest
 
+from grader.course.config import load_course_config
+from grader.course.gradebook import gradebook_row, write_gradebook
 from grader.grading.context import Options
 from grader.grading.pipeline import grade_submission
 from grader.report.model import SCHEMA_PATH, Report
@@ -32,7 +37,13 @@ from tests.grader.patch_fixtures import (
 )
 from tests.grader.references import ReferenceReports
 
-pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("require_full_isolation")]
+# The session fixture grades the solution (its suite, coverage and planted bugs take minutes),
+# the starter and a fixture at once: more than the suite-wide timeout on a busy machine.
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.usefixtures("require_full_isolation"),
+    pytest.mark.timeout(1800),
+]
 
 ROOT = Path(__file__).resolve().parents[2]
 SOLUTION = ROOT / "homework" / "hw3_ci_monitoring" / "solution"
@@ -127,3 +138,41 @@ def test_starter_scores_low_with_actionable_feedback(hw3_reports: dict[str, Repo
 @pytest.mark.parametrize("name", NAMES)
 def test_fixture_lands_in_its_band(hw3_reports: dict[str, Report], name: str) -> None:
     assert_in_band(hw3_reports[name], expected(FIXTURES / name))
+
+
+# Last in the session (hw1 and hw2 were graded by their modules, hw3 by this one): alone, it
+# grades all three references.
+@pytest.mark.timeout(2400)
+def test_course_grade_of_the_reference_student(
+    reference_reports: ReferenceReports, tmp_path: Path
+) -> None:
+    """The three reference solutions, graded for real, make one student's course grade.
+
+    The reference student earns the formula's maximum except what the short stress test of a busy
+    machine took: the load points are the only ones noise can move.
+    """
+    config = load_course_config()
+    books = {}
+    load_lost = 0.0
+    for hw in ("hw1", "hw2", "hw3"):
+        report = reference_reports.get(hw)
+        load_lost += config.weights[hw] * sum(
+            c.max_points - c.points for c in report.checks if c.stage == "load"
+        )
+        row = gradebook_row(report, "reference", hw, f"course/{hw}")
+        row["submitted_at"] = config.deadlines[hw].isoformat()
+        books[hw] = tmp_path / f"{hw}.csv"
+        write_gradebook(books[hw], [row])
+    out = tmp_path / "final.csv"
+    done = subprocess.run(
+        [sys.executable, "-m", "grader", "final", *(f"{hw}={p}" for hw, p in books.items())]
+        + ["--out", str(out)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 0, done.stderr
+    (row,) = list(csv.DictReader(out.open()))
+    maximum = 10 * sum(config.weights.values())
+    assert float(row["final"]) <= maximum
+    assert float(row["final"]) >= round(maximum - load_lost / 10, 2) - 0.01, (row, load_lost)

@@ -217,15 +217,16 @@ def check_layout(
     contract: Mapping[str, Any],
     dashboards: Sequence[Dashboard],
 ) -> Verdict:
-    """Provisioned from files (half) and laid out as the module docstring says (half)."""
+    """Provisioned from files (half) and laid out as the module docstring says (half); no dashboard, nothing."""
     problems = [
         f"provisioning: {p}" for p in provisioning_problems(workspace, submission, contract)
     ]
     fraction = 0.0 if problems else 0.5
-    if not dashboards:
+    if not dashboards:  # a provider with nothing to provision is a stub: nothing is awarded
         problems.append(
             "no dashboard JSON in monitoring/grafana/dashboards/ (export yours from Grafana)"
         )
+        fraction = 0.0
     else:
         per_dashboard = {d.name: layout_problems(d.document) for d in dashboards}
         if any(not found for found in per_dashboard.values()):

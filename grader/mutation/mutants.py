@@ -123,6 +123,12 @@ class _Finder(ast.NodeVisitor):
             moved = value + 0.1 if value <= 0.5 else value - 0.1
             self._add("threshold_moved", node, repr(round(moved, 6)))
 
+    def visit_Slice(self, node: ast.Slice) -> None:
+        # A number bounding a slice (``text[:200]``) is a length, not a status code.
+        for part in (node.lower, node.upper, node.step):
+            if part is not None and not isinstance(part, ast.Constant):
+                self.visit(part)
+
     def visit_Compare(self, node: ast.Compare) -> None:
         for operand in (node.left, *node.comparators):
             is_int = isinstance(operand, ast.Constant) and type(operand.value) is int

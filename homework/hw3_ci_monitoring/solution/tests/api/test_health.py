@@ -31,6 +31,7 @@ def test_openapi_documents_the_503_and_404_answers(client: TestClient) -> None:
     paths = client.get("/openapi.json").json()["paths"]
     assert "503" in paths["/predict"]["post"]["responses"]
     assert "503" in paths["/ready"]["get"]["responses"]
+    assert "503" in paths["/health"]["get"]["responses"], "model not loaded"
     assert "404" in paths["/predictions/{id}"]["get"]["responses"]
     parameters = {p["name"]: p for p in paths["/predictions"]["get"]["parameters"]}
     assert parameters["limit"]["schema"]["maximum"] == 100

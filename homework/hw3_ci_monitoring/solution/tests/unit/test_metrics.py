@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 from prometheus_client.parser import text_string_to_metric_families
 
 from app.metrics import LATENCY_BUCKETS, UNMATCHED_ROUTE, ServiceMetrics, route_template
@@ -30,6 +33,23 @@ def test_families_have_the_contract_types() -> None:
     assert found["prediction_probability"] == "histogram"
     assert found["model_info"] == "gauge"
     assert "process_cpu_seconds" in found or "python_info" in found
+
+
+def test_histogram_buckets_are_the_contracts() -> None:
+    contract = json.loads((Path(__file__).parents[1] / "public" / "contract.json").read_text())
+    declared = {
+        f["name"]: f.get("buckets") for f in contract["observability"]["metrics"]["families"]
+    }
+    metrics = ServiceMetrics.create()
+    metrics.observe_request("GET", "/health", 200, 0.01)  # a labelled histogram shows up once used
+    found = families(metrics)
+    for name in ("http_request_duration_seconds", "prediction_probability"):
+        bounds = [
+            float(s.labels["le"])
+            for s in found[name].samples
+            if s.name.endswith("_bucket") and s.labels["le"] != "+Inf"
+        ]
+        assert bounds == declared[name], name
 
 
 def test_each_application_gets_its_own_registry() -> None:

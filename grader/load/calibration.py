@@ -2,8 +2,13 @@
 
 The calibration service (:mod:`grader.calibration.app`) is a plain, reasonable implementation of
 the hw1 contract; its capacity under the same stress schedule, on the same machine, is what a
-submission's capacity is compared with. ``check`` (a student's self-check) may reuse a measurement
-cached on disk per machine, grader version and schedule.
+submission's capacity is compared with. A rubric picks the variant in ``[stages.load]
+calibration`` (the sandbox policy's default is ``plain``): hw3's ``instrumented`` service
+(:mod:`grader.calibration.instrumented`) carries the metrics, request ids and one JSON log line
+per request that hw3 requires of a submission. Its log lines go to the process's output pipe,
+which the sandbox drains in a thread keeping only a bounded head and tail, exactly as it does for
+a submission's service. ``check`` (a student's self-check) may reuse a measurement cached on disk
+per machine, grader version, variant and schedule.
 """
 
 from __future__ import annotations
@@ -18,6 +23,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+from grader.errors import UsageError
 from grader.grading.locks import exclusive_load
 from grader.load.run import Measurement, Schedule, Step, Window, measure
 from grader.sandbox.capabilities import Isolation
@@ -26,15 +32,39 @@ from grader.sandbox.runner import Sandbox
 from grader.service import StartupError, start_service
 from grader.version import GRADER_VERSION
 
-_CACHE: dict[Schedule, Measurement] = {}
+# The ASGI application of each calibration variant (a rubric's ``[stages.load] calibration``).
+VARIANTS = {
+    "plain": "grader.calibration.app:app",
+    "instrumented": "grader.calibration.instrumented:app",
+}
+DEFAULT_VARIANT = "plain"
+_CACHE: dict[tuple[str, Schedule], Measurement] = {}
 
 
-def cache_file(schedule: Schedule) -> Path:
-    """Where ``check`` keeps a calibration: per machine, grader version and schedule."""
+def calibration_variant(settings: dict[str, Any]) -> str:
+    """The variant a load stage's settings name (``calibration``); UsageError for an unknown one."""
+    variant = settings.get("calibration", DEFAULT_VARIANT)
+    if variant not in VARIANTS:
+        raise UsageError(
+            f"[stages.load] calibration = {variant!r} is not a calibration service "
+            f"(known: {', '.join(VARIANTS)})"
+        )
+    return str(variant)
+
+
+def cache_file(schedule: Schedule, variant: str = DEFAULT_VARIANT) -> Path:
+    """Where ``check`` keeps a calibration: per machine, grader version, variant and schedule."""
     machine_id = Path("/etc/machine-id")
     machine = machine_id.read_text().strip() if machine_id.is_file() else ""
     key = json.dumps(
-        [machine, platform.node(), os.cpu_count(), GRADER_VERSION, dataclasses.asdict(schedule)]
+        [
+            machine,
+            platform.node(),
+            os.cpu_count(),
+            GRADER_VERSION,
+            variant,
+            dataclasses.asdict(schedule),
+        ]
     )
     digest = hashlib.sha256(key.encode()).hexdigest()[:16]
     root = Path(os.environ.get("GRADER_CACHE_DIR", Path.home() / ".cache" / "mlops-course-grader"))
@@ -52,9 +82,9 @@ def _from_dict(data: dict[str, Any]) -> Measurement:
     return Measurement(windows)
 
 
-def _read_cached(schedule: Schedule) -> Measurement | None:
+def _read_cached(schedule: Schedule, variant: str) -> Measurement | None:
     try:
-        return _from_dict(json.loads(cache_file(schedule).read_text()))
+        return _from_dict(json.loads(cache_file(schedule, variant).read_text()))
     except (OSError, ValueError, TypeError, KeyError):
         return None
 
@@ -65,16 +95,19 @@ def measure_calibration(
     customers: list[dict[str, Any]],
     hold_lock: bool = True,
     reuse_cached: bool = False,
+    variant: str = DEFAULT_VARIANT,
 ) -> Measurement:
-    """Start the calibration service under the same network conditions and stress it.
+    """Start the calibration service ``variant`` under the same network conditions and stress it.
 
-    ``reuse_cached`` (``check``) returns the on-disk measurement for this machine and grader
-    version when there is one, and stores a fresh one otherwise.
+    ``reuse_cached`` (``check``) returns the on-disk measurement for this machine, grader version
+    and variant when there is one, and stores a fresh one otherwise.
     """
-    if schedule in _CACHE:
-        return _CACHE[schedule]
-    if reuse_cached and (cached := _read_cached(schedule)) is not None:
-        _CACHE[schedule] = cached
+    calibration_variant({"calibration": variant})
+    key = (variant, schedule)
+    if key in _CACHE:
+        return _CACHE[key]
+    if reuse_cached and (cached := _read_cached(schedule, variant)) is not None:
+        _CACHE[key] = cached
         return cached
     trusted = dataclasses.replace(isolation, bwrap=None, drop_user=False)  # our own code
     with tempfile.TemporaryDirectory(prefix="grader-calibration-") as tmp:
@@ -85,7 +118,7 @@ def measure_calibration(
                 sys.executable,
                 "-m",
                 "uvicorn",
-                "grader.calibration.app:app",
+                VARIANTS[variant],
                 "--host",
                 "{host}",
                 "--port",
@@ -108,9 +141,9 @@ def measure_calibration(
         finally:
             box.close()
     if result.problem is None:
-        _CACHE[schedule] = result
+        _CACHE[key] = result
         if reuse_cached:
-            path = cache_file(schedule)
+            path = cache_file(schedule, variant)
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_text(json.dumps(result.as_dict()))
     return result

@@ -20,6 +20,8 @@ import os
 import platform
 import sys
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -29,7 +31,7 @@ from grader.load.run import Measurement, Schedule, Step, Window, measure
 from grader.sandbox.capabilities import Isolation
 from grader.sandbox.policy import load_sandbox_policy
 from grader.sandbox.runner import Sandbox
-from grader.service import StartupError, start_service
+from grader.service import Service, StartupError, start_service
 from grader.version import GRADER_VERSION
 
 # The ASGI application of each calibration variant (a rubric's ``[stages.load] calibration``).
@@ -89,27 +91,15 @@ def _read_cached(schedule: Schedule, variant: str) -> Measurement | None:
         return None
 
 
-def measure_calibration(
-    isolation: Isolation,
-    schedule: Schedule,
-    customers: list[dict[str, Any]],
-    hold_lock: bool = True,
-    reuse_cached: bool = False,
-    variant: str = DEFAULT_VARIANT,
-) -> Measurement:
-    """Start the calibration service ``variant`` under the same network conditions and stress it.
+@contextmanager
+def running_calibration(isolation: Isolation, variant: str = DEFAULT_VARIANT) -> Iterator[Service]:
+    """The calibration service ``variant``, healthy, under the job's network conditions.
 
-    ``reuse_cached`` (``check``) returns the on-disk measurement for this machine, grader version
-    and variant when there is one, and stores a fresh one otherwise.
+    Our own code: no bubblewrap and no uid switch, but the same network namespace arrangement as a
+    submission's service. Its output (the instrumented variant's log lines) is drained and capped
+    by the sandbox like a submission's. StartupError if it never became healthy.
     """
-    calibration_variant({"calibration": variant})
-    key = (variant, schedule)
-    if key in _CACHE:
-        return _CACHE[key]
-    if reuse_cached and (cached := _read_cached(schedule, variant)) is not None:
-        _CACHE[key] = cached
-        return cached
-    trusted = dataclasses.replace(isolation, bwrap=None, drop_user=False)  # our own code
+    trusted = dataclasses.replace(isolation, bwrap=None, drop_user=False)
     with tempfile.TemporaryDirectory(prefix="grader-calibration-") as tmp:
         box = Sandbox(Path(tmp), trusted)
         box.prepare_dirs()
@@ -130,16 +120,40 @@ def measure_calibration(
             startup_s = float(
                 load_sandbox_policy().stage_settings("load")["calibration_startup_timeout_s"]
             )
-            service = start_service(box, serve, startup_s, env_extra=env)
+            yield start_service(box, serve, startup_s, env_extra=env)
+        finally:
+            box.close()
+
+
+def measure_calibration(
+    isolation: Isolation,
+    schedule: Schedule,
+    customers: list[dict[str, Any]],
+    hold_lock: bool = True,
+    reuse_cached: bool = False,
+    variant: str = DEFAULT_VARIANT,
+) -> Measurement:
+    """Start the calibration service ``variant`` under the same network conditions and stress it.
+
+    ``reuse_cached`` (``check``) returns the on-disk measurement for this machine, grader version
+    and variant when there is one, and stores a fresh one otherwise.
+    """
+    calibration_variant({"calibration": variant})
+    key = (variant, schedule)
+    if key in _CACHE:
+        return _CACHE[key]
+    if reuse_cached and (cached := _read_cached(schedule, variant)) is not None:
+        _CACHE[key] = cached
+        return cached
+    try:
+        with running_calibration(isolation, variant) as service:
             if hold_lock:
                 with exclusive_load():
                     result = measure(service.base_url, service.netns, customers, schedule)
             else:
                 result = measure(service.base_url, service.netns, customers, schedule)
-        except StartupError as exc:
-            result = Measurement([Window(problem=f"calibration failed: {exc}")])
-        finally:
-            box.close()
+    except StartupError as exc:
+        result = Measurement([Window(problem=f"calibration failed: {exc}")])
     if result.problem is None:
         _CACHE[key] = result
         if reuse_cached:

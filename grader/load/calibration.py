@@ -22,6 +22,7 @@ import sys
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -34,10 +35,22 @@ from grader.sandbox.runner import Sandbox
 from grader.service import Service, StartupError, start_service
 from grader.version import GRADER_VERSION
 
-# The ASGI application of each calibration variant (a rubric's ``[stages.load] calibration``).
+
+@dataclass(frozen=True)
+class Variant:
+    """A calibration service a rubric can name in ``[stages.load] calibration``."""
+
+    app: str  # the ASGI application uvicorn serves
+    description: str  # how the course site names it
+
+
 VARIANTS = {
-    "plain": "grader.calibration.app:app",
-    "instrumented": "grader.calibration.instrumented:app",
+    "plain": Variant("grader.calibration.app:app", "a plain implementation of the contract"),
+    "instrumented": Variant(
+        "grader.calibration.instrumented:app",
+        "a plain implementation with the metrics, request ids and one JSON log line per request "
+        "that the homework requires",
+    ),
 }
 DEFAULT_VARIANT = "plain"
 _CACHE: dict[tuple[str, Schedule], Measurement] = {}
@@ -108,7 +121,7 @@ def running_calibration(isolation: Isolation, variant: str = DEFAULT_VARIANT) ->
                 sys.executable,
                 "-m",
                 "uvicorn",
-                VARIANTS[variant],
+                VARIANTS[variant].app,
                 "--host",
                 "{host}",
                 "--port",

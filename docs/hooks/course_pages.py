@@ -413,11 +413,13 @@ def _rubric_thresholds(homework: str) -> str:
 
 def _load_rule(homework: str) -> str:
     from grader.errors import UsageError
+    from grader.load.calibration import VARIANTS, calibration_variant
     from grader.paths import DEFAULT_SUITES_DIR
     from grader.rubric import load_rubric
 
     try:
-        t = load_rubric(homework, DEFAULT_SUITES_DIR).thresholds
+        rubric = load_rubric(homework, DEFAULT_SUITES_DIR)
+        t = rubric.thresholds
     except UsageError:
         return _note(
             "note",
@@ -436,7 +438,8 @@ def _load_rule(homework: str) -> str:
         f"- **Capacity**: the highest successful request rate of a step in which at most "
         f"{_number(float(t['load_max_error_rate']) * 100)}% of requests fail and p95 stays within "
         f"{_number(float(t['load_p95_bound_ms']))} ms; your capacity is your best window's.\n"
-        f"- **`load.capacity`**: points follow your capacity divided by the calibration service's, "
+        f"- **`load.capacity`**: points follow your capacity divided by the calibration service's "
+        f"({VARIANTS[calibration_variant(rubric.settings('load'))].description}), "
         f"measured with the same schedule on the same machine: none at a ratio of "
         f"{_number(float(t['load_ratio_zero']))} or less, all at {_number(float(t['load_ratio_full']))} "
         "or more, linear in between.\n"

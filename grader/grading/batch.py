@@ -175,7 +175,7 @@ def run_batch(
 def _calibrate_once(homework: str, options: Options, progress: Callable[[str], None]) -> None:
     """Measure the calibration service before any job starts (once per batch)."""
     from grader.checks.holdout import load_holdout
-    from grader.load.calibration import measure_calibration
+    from grader.load.calibration import calibration_variant, measure_calibration
     from grader.rubric import load_rubric
     from grader.sandbox import detect_isolation
     from grader.stages.load import schedule_from
@@ -183,6 +183,12 @@ def _calibrate_once(homework: str, options: Options, progress: Callable[[str], N
     rubric = load_rubric(homework, options.suites)
     if not rubric.stage_checks("load"):
         return
-    progress("calibration service: measuring once for this batch")
+    variant = calibration_variant(rubric.settings("load"))
+    progress(f"calibration service ({variant}): measuring once for this batch")
     customers = [row["customer"] for row in load_holdout(rubric.directory.parent)[:200]]
-    measure_calibration(detect_isolation(), schedule_from(rubric, options.load_seconds), customers)
+    measure_calibration(
+        detect_isolation(),
+        schedule_from(rubric, options.load_seconds),
+        customers,
+        variant=variant,
+    )

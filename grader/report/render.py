@@ -133,7 +133,8 @@ def load_table(load: dict) -> list[str]:
     lines = [
         "### Stress test",
         "",
-        f"Capacity {yours['capacity_rps']:.1f} RPS vs the calibration service's "
+        f"Capacity {yours['capacity_rps']:.1f} RPS vs the "
+        f"{load.get('calibration_variant', 'plain')} calibration service's "
         f"{theirs['capacity_rps']:.1f} RPS (ratio {load['capacity_ratio']:.2f}); spread between "
         f"windows {yours['spread']:.0%} (yours), {theirs['spread']:.0%} (calibration). "
         "Steps marked * went over a bound and do not count. Plot: `load.png`.",

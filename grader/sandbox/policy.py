@@ -102,5 +102,6 @@ def render_policy_markdown() -> str:
     for stage, settings in policy.stages.items():
         for key, value in settings.items():
             unit = " s" if key.endswith("_s") else ""
-            lines.append(f"| `{stage}` | `{key}` | {value:g}{unit} |")
+            shown = f"`{value}`" if isinstance(value, str) else f"{value:g}{unit}"
+            lines.append(f"| `{stage}` | `{key}` | {shown} |")
     return "\n".join(lines) + "\n"

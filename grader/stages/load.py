@@ -3,6 +3,10 @@
 Its registry entry has ``lock = "exclusive"``: it holds the machine-wide exclusive lock during its
 measurement windows (the calibration's and the submission's), so no other stage of any job runs then.
 
+The rubric's ``[stages.load] calibration`` names the calibration service to compare with: ``plain``
+(hw1, hw2) or ``instrumented`` (hw3: the same service with the metrics, request ids and JSON logs
+hw3 requires, so instrumentation that costs no more than the usual middleware costs no points).
+
 The schedule (steps of users without think time, step length, windows, bounds) and the ramp that
 turns the capacity ratio into points are in the rubric's ``[thresholds]``:
 
@@ -27,7 +31,7 @@ from grader.checks.holdout import load_holdout
 from grader.grading.context import GradeContext
 from grader.grading.job_service import NOT_STARTED, ensure_service
 from grader.grading.locks import exclusive_load
-from grader.load.calibration import measure_calibration
+from grader.load.calibration import calibration_variant, measure_calibration
 from grader.load.run import Measurement, Schedule, measure
 from grader.rubric import Rubric
 
@@ -123,9 +127,14 @@ def run(ctx: GradeContext) -> None:
     schedule = schedule_from(ctx.rubric, ctx.options.load_seconds)
     if ctx.options.mode == "check":  # a self-check: one window each, the calibration from cache
         schedule = dataclasses.replace(schedule, windows=1)
-    ctx.progress("load: calibration service")
+    variant = calibration_variant(ctx.settings("load"))
+    ctx.progress(f"load: calibration service ({variant})")
     calibration = measure_calibration(
-        ctx.sandbox.isolation, schedule, customers, reuse_cached=ctx.options.mode == "check"
+        ctx.sandbox.isolation,
+        schedule,
+        customers,
+        reuse_cached=ctx.options.mode == "check",
+        variant=variant,
     )
     if calibration.problem or calibration.capacity <= 0:
         ctx.skip_stage("load", calibration.problem or "the calibration service had no capacity")
@@ -149,6 +158,7 @@ def run(ctx: GradeContext) -> None:
     ctx.load = {
         "schedule": {"users": list(schedule.users), "step_seconds": schedule.step_seconds},
         "capacity_ratio": ratio,
+        "calibration_variant": variant,
         "submission": result.as_dict(),
         "calibration": calibration.as_dict(),
         **({"rows": rows} if rows else {}),
@@ -162,7 +172,7 @@ def run(ctx: GradeContext) -> None:
         ctx.fail_stage("load", "after the stress test GET /health no longer answered 200")
         return
     figures = (
-        f"capacity {result.capacity:.1f} RPS vs the calibration service's "
+        f"capacity {result.capacity:.1f} RPS vs the {variant} calibration service's "
         f"{calibration.capacity:.1f} RPS: ratio {ratio:.2f} (spread between windows: "
         f"{result.spread:.0%} yours, {calibration.spread:.0%} calibration)\n"
         f"Your best window (a step counts while errors <= {schedule.max_error_rate:.0%} and "

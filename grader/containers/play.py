@@ -29,13 +29,20 @@ PROBES = ("livenessProbe", "readinessProbe", "startupProbe")
 
 
 def played_manifest(
-    rendered: Rendered, image: str, database_url: str | None
+    rendered: Rendered, image: str, database_url: str | None, job: str = ""
 ) -> list[dict[str, Any]]:
-    """The app Deployment (rewritten as described above), its ConfigMaps and its Secrets."""
+    """The app Deployment (rewritten as described above), its ConfigMaps and its Secrets.
+
+    ``job`` suffixes the Deployment's name: podman names the pod after it, and pods share one
+    podman store, so two jobs playing the same manifest at once would otherwise collide.
+    """
     app = app_workload(rendered)
     if app is None:
         return []
     deployment = copy.deepcopy(app)
+    if job:
+        metadata = deployment.setdefault("metadata", {})
+        metadata["name"] = f"{metadata.get('name', 'app')}-{job}"[:63].rstrip("-")
     deployment["spec"]["replicas"] = 1
     spec = pod_spec(deployment)
     spec["hostNetwork"] = True

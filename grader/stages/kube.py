@@ -8,6 +8,7 @@ namespace, with the image the container stage built and the job's database; it i
 
 from __future__ import annotations
 
+import re
 import time
 
 from grader.containers import play
@@ -90,7 +91,9 @@ def _run(ctx: GradeContext, image: str | None) -> None:
     if database is None:
         ctx.skip_stage("kube", "no job database")
         return
-    objects = play.played_manifest(rendered, image, str(database.url))
+    # Unique per job on the machine (the job's temporary directory), as a DNS-1123 label part.
+    job = re.sub(r"[^a-z0-9]", "", ctx.sandbox.workdir.name.rsplit("-", 1)[-1].lower())
+    objects = play.played_manifest(rendered, image, str(database.url), job=job)
     app = app_workload(rendered)
     ports = [
         p.get("containerPort")

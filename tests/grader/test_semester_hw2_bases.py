@@ -148,9 +148,7 @@ def hw2_roster(tmp_path: Path) -> Path:
     end = text.index("[hw2.bases")
     head = text[start:end]
     switched = "[hw2]\navailable = true\n" + "\n".join(
-        line
-        for line in head.splitlines()[1:]
-        if not line.startswith(("available", "reason", "#"))
+        line for line in head.splitlines()[1:] if not line.startswith(("available", "reason", "#"))
     )
     path = tmp_path / "class.toml"
     path.write_text(text[:start] + switched + "\n" + text[end:])

@@ -63,6 +63,14 @@ def _is_int(value: Any) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
 
 
+def _encodable(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def _chars(n: int) -> str:
     return f"{n} character" if n == 1 else f"{n} characters"
 
@@ -97,6 +105,11 @@ def compile_field(spec: dict[str, Any]) -> Check:
                 return None, ("float_type", "Input should be a valid number", None)
         elif base == "string" and not isinstance(value, str):
             return None, literal or ("string_type", "Input should be a valid string", None)
+        elif base == "string" and (not _encodable(value) or "\x00" in value):
+            # JSON may escape a lone surrogate (\ud800) or NUL (\u0000): PostgreSQL text can hold
+            # neither, so such a string is invalid input (422), never a failed insert (500).
+            msg = "Input should be a valid string without NUL characters or lone surrogates"
+            return None, ("string_unicode", msg, None)
         if literal is not None and value not in enum:
             return None, literal
         if lo is not None and value < lo:

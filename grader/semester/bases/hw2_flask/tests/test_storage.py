@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 
@@ -97,3 +99,19 @@ def test_a_non_integer_id_is_422(client) -> None:
     reply = client.get("/predictions/abc")
     assert reply.status_code == 422
     assert reply.get_json()["detail"][0]["loc"] == ["path", "id"]
+
+
+def test_a_lone_surrogate_is_422_not_500(client, customer, rows) -> None:
+    body = '{"customer_id": "\\ud800", ' + json.dumps(customer)[1:].split(", ", 1)[1]
+    reply = client.post("/predict", data=body, content_type="application/json")
+    assert reply.status_code == 422
+    assert reply.get_json()["detail"][0]["loc"] == ["body", "customer_id"]
+    assert rows() == 0
+
+
+def test_an_id_with_a_nul_character_is_422(client, customer, rows) -> None:
+    reply = client.post("/predict", json=dict(customer, customer_id="клиент-✓-\u0000"))
+    assert reply.status_code == 422
+    assert reply.get_json()["detail"][0]["loc"] == ["body", "customer_id"]
+    assert client.post("/predict", json=dict(customer, customer_id="клиент-✓")).status_code == 200
+    assert rows() == 1

@@ -17,7 +17,8 @@ Bit = Annotated[int, msgspec.Meta(ge=0, le=1)]
 Months = Annotated[int, msgspec.Meta(ge=0, le=120)]
 Monthly = Annotated[float, msgspec.Meta(ge=0, le=1000)]
 Billed = Annotated[float, msgspec.Meta(ge=0, le=200_000)]
-Handle = Annotated[str, msgspec.Meta(min_length=1, max_length=64)]
+# PostgreSQL text cannot hold NUL: such an id is invalid input (422), never a failed insert (500).
+Handle = Annotated[str, msgspec.Meta(min_length=1, max_length=64, pattern=r"^[^\x00]*$")]
 PhoneAnswer = Literal["No", "No phone service", "Yes"]
 NetAnswer = Literal["No", "No internet service", "Yes"]
 

@@ -106,3 +106,14 @@ def test_migrating_twice_changes_nothing(server) -> None:
             ).fetchall()
         )
     assert types["features"] == "jsonb" and types["churn_probability"] == "double precision"
+
+
+def test_an_id_with_a_nul_character_is_422_and_stores_nothing(http, sample, stored) -> None:
+    before = stored()
+    reply = http.post("/predict", json=dict(sample, customer_id="клиент-✓-\u0000"))
+    assert reply.status_code == 422
+    assert reply.json()["detail"][0]["loc"] == ["body", "customer_id"]
+    batch = {"customers": [sample, dict(sample, customer_id="a\u0000")]}
+    assert http.post("/predict/batch", json=batch).status_code == 422
+    assert http.post("/predict", json=dict(sample, customer_id="клиент-✓")).status_code == 200
+    assert stored() == before + 1

@@ -59,12 +59,12 @@ def _record(row: dict[str, Any]) -> dict[str, Any]:
 class Ledger:
     """Stores and reads predictions through one pool per process."""
 
-    def __init__(self, url: str, size: int = 8) -> None:
+    def __init__(self, url: str, size: int = 8, wait_s: float = WAIT_S) -> None:
         self.pool = AsyncConnectionPool(
             libpq_address(url),
             min_size=1,
             max_size=size,
-            timeout=WAIT_S,
+            timeout=wait_s,
             open=False,
             check=AsyncConnectionPool.check_connection,
             reconnect_timeout=3600,

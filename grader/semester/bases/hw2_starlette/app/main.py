@@ -22,6 +22,7 @@ from starlette.responses import HTMLResponse, Response
 from starlette.routing import Route
 
 from app.ledger import UNREACHABLE, Entry, Ledger
+from app.ledger import WAIT_S as DATABASE_WAIT_S
 from app.openapi import DOCS_PAGE, build_document
 from app.problems import Unprocessable, explain, not_json
 from app.records import LARGEST_BATCH, Customer, any_json, feature_names, one_customer
@@ -279,9 +280,14 @@ def card(table: WeightTable) -> dict:
     }
 
 
-def build(table: WeightTable | None = None, database_url: str | None = None) -> Starlette:
+def build(
+    table: WeightTable | None = None,
+    database_url: str | None = None,
+    wait_s: float = DATABASE_WAIT_S,
+) -> Starlette:
     """A fresh application; the lifespan reads the weight table (unless one is given) and opens
-    the ledger's pool on ``database_url`` (default: ``$DATABASE_URL``, migrated by the launcher)."""
+    the ledger's pool on ``database_url`` (default: ``$DATABASE_URL``, migrated by the launcher);
+    a request waits at most ``wait_s`` for a database connection before it is a 503."""
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -291,7 +297,7 @@ def build(table: WeightTable | None = None, database_url: str | None = None) -> 
             raise RuntimeError(
                 "DATABASE_URL is not set: start the service with python -m app.launch"
             )
-        app.state.ledger = Ledger(url)
+        app.state.ledger = Ledger(url, wait_s=wait_s)
         await app.state.ledger.open()
         app.state.card = card(loaded)
         app.state.document = build_document(loaded.version)

@@ -117,3 +117,20 @@ def test_an_id_with_a_nul_character_is_422_and_stores_nothing(http, sample, stor
     assert http.post("/predict/batch", json=batch).status_code == 422
     assert http.post("/predict", json=dict(sample, customer_id="клиент-✓")).status_code == 200
     assert stored() == before + 1
+
+
+def test_the_smallest_page_at_the_start_is_allowed(http, sample) -> None:
+    http.post("/predict", json=sample)
+    page = http.get("/predictions?limit=1&offset=0").json()
+    assert (page["limit"], page["offset"], len(page["items"])) == (1, 0, 1)
+
+
+def test_the_documented_batch_matches_what_is_enforced(http) -> None:
+    schemas = http.get("/openapi.json").json()["components"]["schemas"]
+    customers = schemas["BatchRequest"]["properties"]["customers"]
+    assert (customers["minItems"], customers["maxItems"]) == (1, 1000)
+    assert schemas["BatchRequest"]["additionalProperties"] is False
+    parameters = http.get("/openapi.json").json()["paths"]["/predictions"]["get"]["parameters"]
+    assert {p["name"]: p["schema"]["maximum"] for p in parameters if p["name"] == "limit"} == {
+        "limit": 100
+    }

@@ -134,3 +134,28 @@ def test_the_documented_batch_matches_what_is_enforced(http) -> None:
     assert {p["name"]: p["schema"]["maximum"] for p in parameters if p["name"] == "limit"} == {
         "limit": 100
     }
+
+
+def test_a_streamed_body_above_the_limit_is_413_and_stores_nothing(http, stored) -> None:
+    from app.main import BODY_LIMIT
+
+    before = stored()
+    chunks = (b" " * (1024 * 1024) for _ in range(BODY_LIMIT // (1024 * 1024) + 1))
+    reply = http.post(
+        "/predict/batch", content=chunks, headers={"content-type": "application/json"}
+    )
+    assert reply.status_code == 413 and stored() == before
+
+
+def test_page_problems_say_which_bound(http) -> None:
+    low = http.get("/predictions?offset=-1").json()["detail"][0]
+    high = http.get("/predictions?limit=101").json()["detail"][0]
+    assert (low["msg"], low["type"]) == ("Input should be at least 0", "greater_than_equal")
+    assert (high["msg"], high["type"]) == ("Input should be at most 100", "less_than_equal")
+
+
+def test_the_document_lists_each_routes_failures(http) -> None:
+    paths = http.get("/openapi.json").json()["paths"]
+    assert set(paths["/predictions/{id}"]["get"]["responses"]) == {"200", "404", "422", "503"}
+    assert "413" in paths["/predict/batch"]["post"]["responses"]
+    assert set(paths["/ready"]["get"]["responses"]) == {"200", "503"}

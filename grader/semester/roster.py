@@ -112,11 +112,13 @@ def _location(raw: object, where: str) -> Location | None:
 
 def _homework(hw: str, raw: dict, root: Path) -> Homework:
     if not raw.get("available", False):
+        # `students` is a count, or the class itself when it is declared ahead of time.
+        declared = raw.get("students", 0)
         return Homework(
             hw,
             False,
             str(raw.get("reason", "not available yet")),
-            declared_students=int(raw.get("students", 0)),
+            declared_students=len(declared) if isinstance(declared, list) else int(declared),
         )
     bases = {}
     for name, spec in raw.get("bases", {}).items():

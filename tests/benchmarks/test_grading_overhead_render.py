@@ -28,6 +28,7 @@ def test_record_names_targets_and_verdicts() -> None:
         "capacity_rps": 80.0,
         "calibration_rps": 100.0,
         "rows": None,
+        "grader_stages_s": 5.0,
     }
     result = {
         "when": "now",
@@ -41,6 +42,6 @@ def test_record_names_targets_and_verdicts() -> None:
         "hw2_over_hw1": 0.25,
     }
     text = bench.render(result)
-    assert "| hw1 | 100 | 200.0 | 60.0 | 125.0 | 90.0 | 14.0 | 15 | yes |" in text
-    assert "| hw2 | 100 | 200.0 | 60.0 | 125.0 | 90.0 | 30.0 | 25 | **no** |" in text
+    assert "| hw1 | 100 | 200.0 | 60.0 | 125.0 | 90.0 | 14.0 | 15 | yes | 5.0 |" in text
+    assert "| hw2 | 100 | 200.0 | 60.0 | 125.0 | 90.0 | 30.0 | 25 | **no** | 5.0 |" in text
     assert "hw2 / hw1 capacity = **0.25** (target >= 0.4: NOT met)" in text

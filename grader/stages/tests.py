@@ -242,6 +242,11 @@ def run_test_quality(ctx: GradeContext) -> None:
         f"({result.kill_share:.0%}"
         + (f"; {result.not_run} not run within the time budget" if result.not_run else "")
         + ")"
+        + (
+            f". Each planted bug ran your whole suite: {trace.problem}"
+            if trace.tests_by_line is None and result.not_run
+            else ""
+        )
     )
     if result.nulls_failed:
         ctx.failed(

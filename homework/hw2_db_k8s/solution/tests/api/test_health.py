@@ -32,6 +32,8 @@ def test_openapi_documents_the_503_and_404_answers(client: TestClient) -> None:
     assert "503" in paths["/predict"]["post"]["responses"]
     assert "503" in paths["/ready"]["get"]["responses"]
     assert "404" in paths["/predictions/{id}"]["get"]["responses"]
+    for path in ("/predictions", "/predictions/{id}"):
+        assert "503" in paths[path]["get"]["responses"], f"{path}: the database may be down"
     parameters = {p["name"]: p for p in paths["/predictions"]["get"]["parameters"]}
     assert parameters["limit"]["schema"]["maximum"] == 100
     assert parameters["limit"]["schema"]["default"] == 50

@@ -88,6 +88,12 @@ def test_batch_keeps_order_and_echoes_ids(client: TestClient, customer: Customer
     assert body["model_version"] == singles[0]["model_version"]
 
 
+def test_batch_of_one_is_accepted(client: TestClient, customer: Customer) -> None:
+    response = client.post("/predict/batch", json={"customers": [customer]})
+    assert response.status_code == 200
+    assert len(response.json()["predictions"]) == 1
+
+
 def test_batch_of_exactly_the_limit_is_accepted(client: TestClient, customer: Customer) -> None:
     response = client.post("/predict/batch", json={"customers": [customer] * 1000})
     assert response.status_code == 200

@@ -116,7 +116,9 @@ def test_solution_earns_every_point(hw3_reports: dict[str, Report], tmp_path: Pa
     load = {c.id: c for c in report.checks if c.stage == "load"}
     assert all(c.status in ("passed", "failed") for c in load.values())
     non_load = sum(c.max_points for c in report.checks if c.stage != "load")
-    assert sum(c.points for c in report.checks if c.stage != "load") == pytest.approx(non_load)
+    # Points are rounded to cents per check; a capped group's maxima are not.
+    earned = sum(c.points for c in report.checks if c.stage != "load")
+    assert earned == pytest.approx(non_load, abs=0.01 * len(report.checks))
     executed = {c.stage for c in report.checks if c.status == "passed"}
     assert {"observability", "monitoring", "delivery"} <= executed
     paths = write_reports(report, tmp_path / "reports")

@@ -10,10 +10,7 @@ rubric without the stress test; the fixtures only the checks their bands are abo
 from __future__ import annotations
 
 import json
-import re
-import shutil
 import time
-import tomllib
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -24,11 +21,12 @@ import pytest
 
 from grader.grading.context import Options
 from grader.grading.pipeline import grade_submission
-from grader.paths import suites_dir
 from grader.report.model import SCHEMA_PATH, Report
 from grader.report.render import write_reports
 from grader.rubric import load_rubric
 from grader.stages import STAGES
+from tests.grader.patch_fixtures import build_fixture, fixture_names, suites_keeping
+from tests.grader.patch_fixtures import expected as fixture_spec
 from tests.grader.references import ReferenceReports
 
 pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("require_full_isolation")]
@@ -37,7 +35,7 @@ ROOT = Path(__file__).resolve().parents[2]
 SOLUTION = ROOT / "homework" / "hw2_db_k8s" / "solution"
 STARTER = ROOT / "homework" / "hw2_db_k8s" / "starter"
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "hw2_submissions"
-NAMES = sorted(p.name for p in FIXTURES.iterdir() if (p / "expected.toml").is_file())
+NAMES = fixture_names(FIXTURES)
 COMMIT = "5eed" * 10
 WORKERS = 3
 # The checks a fixture is graded on: what its band is about, and nothing that costs more.
@@ -47,40 +45,11 @@ FIXTURE_CHECKS = ("service.starts",)
 OTHER_STAGES = ("container", "kube")
 MY_POINTS = 70
 LOAD_WITHOUT_A_TABLE = ("load.capacity", "load.error_rate")
-IGNORE = shutil.ignore_patterns(
-    ".venv", "__pycache__", ".pytest_cache", ".ruff_cache", ".dev", "secret.env"
-)
 
 
 def expected(name: str) -> dict[str, Any]:
     """A fixture's ``expected.toml``."""
-    return tomllib.loads((FIXTURES / name / "expected.toml").read_text())
-
-
-def build_fixture(name: str, target: Path) -> Path:
-    """A copy of the solution with the fixture's patches applied (each must match exactly once)."""
-    shutil.copytree(SOLUTION, target, ignore=IGNORE)
-    for patch in expected(name).get("patch", []):
-        path = target / patch["path"]
-        text = path.read_text()
-        assert text.count(patch["old"]) == 1, f"{name}: patch text not found once in {path.name}"
-        path.write_text(text.replace(patch["old"], patch["new"]))
-    return target
-
-
-def fixture_suites(target: Path) -> Path:
-    """A copy of the suites whose hw2 rubric keeps only the fixtures' checks."""
-    shutil.copytree(suites_dir(None), target)
-    rubric = target / "hw2" / "rubric.toml"
-    blocks = rubric.read_text().split("[[checks]]")
-    keep = [blocks[0]]
-    stage_of = {c.id: c.stage for c in load_rubric("hw2").checks}
-    for block in blocks[1:]:
-        check_id = re.search(r'id = "([^"]+)"', block).group(1)  # type: ignore[union-attr]
-        if stage_of[check_id] in FIXTURE_STAGES or check_id in FIXTURE_CHECKS:
-            keep.append(block)
-    rubric.write_text("[[checks]]".join(keep))
-    return target
+    return fixture_spec(FIXTURES / name)
 
 
 @pytest.fixture(scope="session")
@@ -89,12 +58,15 @@ def hw2_reports(
 ) -> Iterator[dict[str, Report]]:
     """Every hw2 submission of this module graded once, ``WORKERS`` at a time."""
     base = tmp_path_factory.mktemp("hw2-grading")
-    suites = fixture_suites(base / "suites")
+    suites = suites_keeping("hw2", base / "suites", stages=FIXTURE_STAGES, checks=FIXTURE_CHECKS)
     jobs: dict[str, tuple[Path, Options]] = {
         "starter": (STARTER, Options(skip_load=True)),
     }
     for name in NAMES:
-        jobs[name] = (build_fixture(name, base / name), Options(skip_load=True, suites=suites))
+        jobs[name] = (
+            build_fixture(SOLUTION, FIXTURES / name, base / name),
+            Options(skip_load=True, suites=suites),
+        )
     seconds: dict[str, float] = {}
 
     def grade(name: str) -> Report:

@@ -59,9 +59,17 @@ def suites_keeping(
     homework: str, target: Path, stages: Iterable[str] = (), checks: Iterable[str] = ()
 ) -> Path:
     """A copy of the suites whose ``homework`` rubric keeps only these stages' checks and ``checks``."""
-    stages, checks = set(stages), set(checks)
     shutil.copytree(suites_dir(None), target)
-    rubric = target / homework / "rubric.toml"
+    return trim_rubric(target, homework, stages, checks)
+
+
+def trim_rubric(
+    suites: Path, homework: str, stages: Iterable[str] = (), checks: Iterable[str] = ()
+) -> Path:
+    """Rewrite ``homework``'s rubric in the suites copy ``suites`` to keep only these stages' checks
+    and ``checks`` (groups left without a check are dropped); returns ``suites``."""
+    stages, checks = set(stages), set(checks)
+    rubric = suites / homework / "rubric.toml"
     blocks = rubric.read_text().split("[[checks]]")
     stage_of = {c.id: c.stage for c in load_rubric(homework).checks}
     keep = [blocks[0]]
@@ -75,7 +83,7 @@ def suites_keeping(
         if f'group = "{group}"' not in text:
             text = re.sub(rf"^\[groups\.{group}\]\n(?:[^\[\n].*\n)*\n?", "", text, flags=re.M)
     rubric.write_text(text)
-    return target
+    return suites
 
 
 def assert_in_band(report: Any, spec: dict[str, Any]) -> None:

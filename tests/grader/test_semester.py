@@ -7,6 +7,7 @@ import csv
 import datetime as dt
 import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -15,11 +16,13 @@ import pytest
 
 from grader.course.config import load_course_config
 from grader.errors import UsageError
+from grader.paths import suites_dir
 from grader.semester import gitrepo
 from grader.semester.generate import generate_homework, unavailable
 from grader.semester.render import render_roster_markdown
 from grader.semester.roster import DEFAULT_ROSTER, format_offset, load_roster, parse_offset
 from grader.semester.variations import VARIATIONS
+from tests.grader.patch_fixtures import trim_rubric
 
 ROOT = Path(__file__).resolve().parents[2]
 SMALL_CLASS = """
@@ -58,10 +61,46 @@ points = 1
 reason = "rehearsal: a TA's regrade"
 
 [hw2]
+available = true
+starter = "homework/hw2_db_k8s/starter"
+course_files = { "data/train.csv" = "data/train.csv", "tests/public" = "grader/suites/hw2/public" }
+
+[hw2.bases.fastapi]
+path = "homework/hw2_db_k8s/solution"
+
+[hw2.bases.starlette]
+path = "grader/semester/bases/hw2_starlette"
+
+[[hw2.students]]
+id = "ana"
+base = "fastapi"
+variation = "complete"
+submitted = "-1d"
+
+[[hw2.students]]
+id = "ben"
+copy_of = "ana"
+submitted = "-3h"
+
+[[hw2.students]]
+id = "gia"
+base = "starlette"
+variation = "complete"
+submitted = "-2h"
+
+[hw3]
 available = false
 reason = "not built yet"
-students = 6
+students = 3
 """
+# What the small class's hw2 and hw3 are graded on: the service, its database and what it tells an
+# operator, not the students' own suites, planted bugs, containers or cluster (graded in full on
+# the references elsewhere): the end-to-end run checks the semester's plumbing within CI's budget.
+SMALL_CLASS_HOMEWORK = ["hw1", "hw2"]
+SMALL_CLASS_STAGES = {
+    "hw2": ["install", "static", "api", "database"],
+    "hw3": ["install", "static", "delivery", "api", "database", "observability", "monitoring"],
+}
 
 
 def write_roster(tmp_path: Path, text: str) -> Path:
@@ -86,10 +125,11 @@ def test_offsets_parse_signed_durations() -> None:
 def test_the_roster_renders_for_the_runbook() -> None:
     text = render_roster_markdown()
     assert "| `ben` | fastapi | disguised copy of `ana` | -2h |" in text
-    assert "**hw2**: declared with 6 students, not available yet" in text
+    assert "| `dan` | flask | slow | -2d |" in text  # hw2
+    assert "**hw3**: declared with 6 students, not available yet" in text
 
 
-def test_the_shipped_roster_is_valid_and_declares_hw2_hw3_as_unavailable() -> None:
+def test_the_shipped_roster_is_valid_and_declares_hw3_as_unavailable() -> None:
     roster = load_roster(DEFAULT_ROSTER)
     hw1 = roster.homeworks["hw1"]
     assert len(hw1.students) == 12
@@ -99,10 +139,14 @@ def test_the_shipped_roster_is_valid_and_declares_hw2_hw3_as_unavailable() -> No
     config = load_course_config()
     beyond = [s for s in hw1.students if s.submitted > dt.timedelta(days=config.max_days_late)]
     assert len(beyond) == 1
+    hw2 = roster.homeworks["hw2"]
+    assert len(hw2.students) == 6
+    assert {s.base for s in hw2.students} == {"fastapi", "flask", "starlette", "starter"}
+    assert sum(s.copy_of is not None for s in hw2.students) == 1
     skipped = unavailable(roster, ["hw1", "hw2", "hw3"])
-    assert set(skipped) == {"hw2", "hw3"}
-    assert "not built yet" in skipped["hw2"]
-    assert roster.homeworks["hw2"].declared_students == 6
+    assert set(skipped) == {"hw3"}
+    assert "not built yet" in skipped["hw3"]
+    assert roster.homeworks["hw3"].declared_students == 6
 
 
 @pytest.mark.parametrize(
@@ -213,6 +257,8 @@ def test_ground_truth_pairs(generated) -> None:
 
 
 def test_an_unavailable_homework_is_said_clearly(tmp_path: Path) -> None:
+    head, _, _ = SMALL_CLASS.partition("[hw3]")
+    without_hw3 = head + '[hw3]\navailable = false\nreason = "not built yet"\nstudents = 3\n'
     done = subprocess.run(
         [
             sys.executable,
@@ -221,9 +267,9 @@ def test_an_unavailable_homework_is_said_clearly(tmp_path: Path) -> None:
             "semester",
             str(tmp_path / "out"),
             "--homework",
-            "hw2",
+            "hw3",
             "--roster",
-            str(write_roster(tmp_path, SMALL_CLASS)),
+            str(write_roster(tmp_path, without_hw3)),
         ],
         capture_output=True,
         text=True,
@@ -231,7 +277,7 @@ def test_an_unavailable_homework_is_said_clearly(tmp_path: Path) -> None:
         cwd=ROOT,
     )
     assert done.returncode == 2
-    assert "hw2: not available, skipped (not built yet)" in done.stderr
+    assert "hw3: not available, skipped (not built yet)" in done.stderr
     assert "none of the homework asked for can be generated yet" in done.stderr
     assert "Traceback" not in done.stderr
 
@@ -241,9 +287,14 @@ def test_an_unavailable_homework_is_said_clearly(tmp_path: Path) -> None:
 
 @pytest.fixture(scope="module")
 def semester(tmp_path_factory: pytest.TempPathFactory, require_full_isolation) -> Path:
-    """A class of three (a complete one, its disguised copy, a late one), hw1 graded without load."""
+    """A class of three (a complete one, its disguised copy, a late one) through every homework
+    that is available, graded without load (hw2 and hw3 on SMALL_CLASS_STAGES)."""
     tmp = tmp_path_factory.mktemp("semester")
     out = tmp / "run"
+    suites = tmp / "suites"
+    shutil.copytree(suites_dir(None), suites)
+    for hw, stages in SMALL_CLASS_STAGES.items():
+        trim_rubric(suites, hw, stages)
     done = subprocess.run(
         [
             sys.executable,
@@ -255,6 +306,8 @@ def semester(tmp_path_factory: pytest.TempPathFactory, require_full_isolation) -
             "hw1",
             "--homework",
             "hw2",
+            "--homework",
+            "hw3",
             "--jobs",
             "2",
             "--skip-load",
@@ -265,10 +318,11 @@ def semester(tmp_path_factory: pytest.TempPathFactory, require_full_isolation) -
         text=True,
         timeout=1500,
         cwd=ROOT,
-        env={k: v for k, v in os.environ.items() if not k.startswith("PYTEST_")},
+        env={k: v for k, v in os.environ.items() if not k.startswith("PYTEST_")}
+        | {"GRADER_SUITES_DIR": str(suites)},
     )
     assert done.returncode == 0, done.stderr[-3000:]
-    assert "hw2: not available, skipped" in done.stderr
+    assert "hw3: not available, skipped" in done.stderr
     return out
 
 
@@ -287,8 +341,18 @@ def test_the_gradebook_and_the_final_gradebook_are_written(semester: Path) -> No
     assert status["tests.public"] == status["tests.student"] == status["api.validation"] == "passed"
     finals = {r["student_id"]: r for r in csv.DictReader((semester / "final-grades.csv").open())}
     assert set(finals) == {"ana", "ben", "gia"}
-    assert "hw2 missing" in finals["ana"]["notes"]
-    assert float(finals["ana"]["hw2_score"]) == 0
+    assert "hw3 missing" in finals["ana"]["notes"]
+    assert float(finals["ana"]["hw3_score"]) == 0
+    # hw2: the reference, its copy and the Starlette base, graded on their service and database.
+    hw2 = {
+        r["student_id"]: r
+        for r in csv.DictReader((semester / "hw2/grades/gradebook-hw2.csv").open())
+    }
+    assert set(hw2) == {"ana", "ben", "gia"}
+    for student, row in hw2.items():
+        assert row["status"] == "graded", student
+        assert float(row["points"]) == pytest.approx(float(row["max_points"]), abs=0.5), student
+        assert float(finals[student]["hw2_score"]) > 0.9
 
 
 @pytest.mark.slow
@@ -321,7 +385,10 @@ def test_similarity_flags_exactly_the_copied_pair(semester: Path) -> None:
     assert similarity["flagged"] == [["ana", "ben"]]
     assert similarity["verdict"] == "as planted"
     assert summary["homework"]["hw1"]["overlap_factor"] > 0.8
-    assert "not built yet" in summary["not_available"]["hw2"]
+    assert "not built yet" in summary["not_available"]["hw3"]
+    hw2 = summary["homework"]["hw2"]["similarity"]
+    assert hw2["flagged"] == [["ana", "ben"]]
+    assert hw2["verdict"] == "as planted"
     assert "| hw1 | 3 |" in (semester / "summary.md").read_text()
 
 
@@ -335,7 +402,8 @@ def test_the_dashboard_opens_on_the_run(semester: Path, monkeypatch: pytest.Monk
     at.run()
     assert not at.exception, at.exception
     assert not at.error, [e.value for e in at.error]
-    assert any("3 reports" in c.value for c in at.caption)
+    graded = SMALL_CLASS_HOMEWORK
+    assert any(f"{3 * len(graded)} reports" in c.value for c in at.caption)
     titles = [json.loads(c.proto.spec).get("title", "") for c in at.get("vega_lite_chart")]
     titles = [t if isinstance(t, str) else t.get("text", "") for t in titles]
     assert "Final grades (final-grades.csv)" in titles
@@ -348,6 +416,16 @@ def test_the_dashboard_opens_on_the_run(semester: Path, monkeypatch: pytest.Monk
     at.selectbox(key="drill_student").set_value("gia").run()
     checks = next(d.value for d in at.dataframe if "feedback" in d.value.columns)
     assert "api.predict" in list(checks["check"])
+    # Every graded homework has its pass rates and its drill-down.
+    for hw in graded[1:]:
+        at.selectbox(key="rates_homework").set_value(hw).run()
+        titles = [json.loads(c.proto.spec).get("title", "") for c in at.get("vega_lite_chart")]
+        titles = [t if isinstance(t, str) else t.get("text", "") for t in titles]
+        assert f"Pass rate per check, {hw} (3 submissions)" in titles
+        at.selectbox(key="drill_homework").set_value(hw).run()
+        at.selectbox(key="drill_student").set_value("gia").run()
+        checks = next(d.value for d in at.dataframe if "feedback" in d.value.columns)
+        assert "db.listing" in list(checks["check"])
 
 
 def test_similarity_verdict_counts_missed_and_false_flags(tmp_path: Path) -> None:

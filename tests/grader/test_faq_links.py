@@ -36,6 +36,23 @@ def test_hw1_links_at_least_five_checks_to_existing_faq_entries() -> None:
     assert rubric.check("service.starts").faq_path() == "guides/faq.html#port-binding"
 
 
+@pytest.mark.parametrize(
+    ("homework", "check", "entry"),
+    [
+        ("hw2", "faults.db_outage", "database-unreachable"),
+        ("hw2", "container.contract", "database-unreachable"),
+        ("hw2", "service.starts", "port-binding"),
+        ("hw3", "prometheus.target_up", "prometheus-target-down"),
+        ("hw3", "delivery.workflow_valid", "red-ci"),
+        ("hw3", "tests.coverage", "tests-quality"),
+    ],
+)
+def test_hw2_and_hw3_link_their_usual_failures(homework: str, check: str, entry: str) -> None:
+    rubric = load_rubric(homework)
+    assert rubric.check(check).faq == entry
+    assert {c.faq for c in rubric.checks if c.faq} <= faq_anchors(FAQ_PAGE)
+
+
 def test_faq_page_has_the_homework_entries() -> None:
     assert FAQ_PAGE.is_file()
     assert {

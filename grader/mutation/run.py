@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from grader.mutation.mutants import MISCONCEPTIONS, Mutant
-from grader.sandbox.runner import Sandbox
+from grader.sandbox.runner import ProcessResult, Sandbox
 
 
 @dataclass
@@ -81,8 +81,9 @@ def _relative_lines(lines: object, prefix: str) -> list[str]:
 
 def trace_tests(
     box: Sandbox, argv: list[str], app: tuple[str, ...], timeout_s: float, env: dict[str, str]
-) -> Trace:
-    """Which app lines the suite executes, in all and per test (``"relative/path.py:LINE"``).
+) -> tuple[Trace, ProcessResult]:
+    """Which app lines the suite executes, in all and per test (``"relative/path.py:LINE"``), and
+    the traced run itself (its exit code and output, for a caller that also wants the verdict).
 
     The student's suite runs once with the grader's trace plugin (copied into the job's tools
     directory, read-only to the job). The per-test map only narrows which tests a mutant needs;
@@ -104,20 +105,21 @@ def trace_tests(
         [*argv, "-p", "grader_trace"], env=traced_env, limits=box.limits.with_wall(timeout_s)
     )
     if outcome.timed_out:
-        return Trace(problem=f"your suite did not finish within {timeout_s:g} s under the tracer")
+        problem = f"your suite did not finish within {timeout_s:g} s under the tracer"
+        return Trace(problem=problem), outcome
     # A test that fails only under the tracer (a timing bound, the tracer's slowdown) still ran
     # its lines: what was executed counts whatever the exit code, as under coverage.py.
     try:
         raw, executed = json.loads(out.read_text()), json.loads(every.read_text())
     except (OSError, ValueError):
         failed = f" (your suite exited {outcome.returncode})" if outcome.returncode else ""
-        return Trace(problem=f"the tracer wrote no readable result{failed}")
+        return Trace(problem=f"the tracer wrote no readable result{failed}"), outcome
     prefix = f"{box.src}/"
     by_line: dict[str, set[str]] = {}
     for nodeid, lines in raw.items() if isinstance(raw, dict) else []:
         for line in _relative_lines(lines, prefix):
             by_line.setdefault(line, set()).add(str(nodeid))
-    return Trace(by_line, set(_relative_lines(executed, prefix)))
+    return Trace(by_line, set(_relative_lines(executed, prefix))), outcome
 
 
 def _workspace(box: Sandbox, index: int) -> Path:

@@ -14,7 +14,7 @@ from grader.mutation.mutants import find_mutants, sample
 from grader.mutation.run import Trace, run_mutants, trace_tests
 from grader.paths import CONTRACTS_DIR
 from grader.sandbox.output import CappedOutput
-from grader.sandbox.runner import Sandbox
+from grader.sandbox.runner import ProcessResult, Sandbox
 from grader.stages.junit import MAX_JUNIT_BYTES, TestCounts, read_junit, reconcile
 
 CHECKS = ("tests.public", "tests.student", "tests.quality", "tests.coverage")
@@ -148,11 +148,19 @@ def run_student_tests(ctx: GradeContext) -> None:
     junit = box.results / "student.xml"
     junit.unlink(missing_ok=True)
     argv = [*student_pytest(box), f"--junitxml={junit}"]
-    result = box.run(argv, limits=box.limits.with_wall(_timeout(ctx)))
-    counts = reconcile(read_junit(junit), result.returncode)
-    ctx.suite_green = (
-        not result.timed_out and counts.readable and counts.total > 0 and counts.failed == 0
-    )
+    if _needs_trace(ctx):
+        # One run gives the verdict and the lines the suite runs (coverage, planted-bug selection).
+        ctx.trace, result = _trace(ctx, argv)
+        counts = reconcile(read_junit(junit), result.returncode)
+        if not _green(result, counts):
+            # The tracer slows a suite down (a timing bound may fail under it): the plain run decides.
+            junit.unlink(missing_ok=True)
+            result = box.run(argv, limits=box.limits.with_wall(_timeout(ctx)))
+            counts = reconcile(read_junit(junit), result.returncode)
+    else:
+        result = box.run(argv, limits=box.limits.with_wall(_timeout(ctx)))
+        counts = reconcile(read_junit(junit), result.returncode)
+    ctx.suite_green = _green(result, counts)
     if result.timed_out:
         ctx.failed(
             "tests.student", f"your tests timed out after {_timeout(ctx):g} s", started=started
@@ -285,19 +293,37 @@ def run_test_quality(ctx: GradeContext) -> None:
         ctx.failed("tests.quality", "\n".join(lines), fraction=fraction, started=started)
 
 
+def _green(result: ProcessResult, counts: TestCounts) -> bool:
+    """Did the suite finish, run at least one test and fail none?"""
+    return not result.timed_out and counts.readable and counts.total > 0 and counts.failed == 0
+
+
+def _needs_trace(ctx: GradeContext) -> bool:
+    """Will this grading read which lines the suite runs (coverage, or planted bugs that run)?"""
+    if not ctx.commands.app:
+        return False
+    wanted = {c.id for c in ctx.rubric.stage_checks("tests") if ctx.wanted(c)}
+    quality_runs = ctx.options.mode != "check" or ctx.options.tests_quality
+    return "tests.coverage" in wanted or ("tests.quality" in wanted and quality_runs)
+
+
+def _trace(ctx: GradeContext, argv: list[str]) -> tuple[Trace, ProcessResult]:
+    box = ctx.sandbox
+    ctx.progress("tests: your suite, and which lines it runs")
+    return trace_tests(
+        box,
+        argv,
+        ctx.commands.app,
+        _timeout(ctx),  # a whole run of your suite, like tests.student's
+        box.env({"PYTHONDONTWRITEBYTECODE": "1"}),
+    )
+
+
 def traced_suite(ctx: GradeContext) -> Trace:
-    """Your suite run once under the grader's line tracer (cached for the job)."""
+    """Your suite run once under the grader's line tracer (cached for the job; usually the run
+    that gave ``tests.student`` its verdict)."""
     if ctx.trace is None:
-        box = ctx.sandbox
-        argv = student_pytest(box)
-        ctx.progress("tests: which lines your suite runs")
-        ctx.trace = trace_tests(
-            box,
-            argv,
-            ctx.commands.app,
-            _timeout(ctx),  # a whole run of your suite, like tests.student's
-            box.env({"PYTHONDONTWRITEBYTECODE": "1"}),
-        )
+        ctx.trace, _ = _trace(ctx, student_pytest(ctx.sandbox))
     return ctx.trace
 
 

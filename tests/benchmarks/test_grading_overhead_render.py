@@ -18,30 +18,38 @@ def load_bench():
 
 def test_record_names_targets_and_verdicts() -> None:
     bench = load_bench()
+    stages = {"install": 5.0, "database_start": 3.0, "tests": 120.0, "load": 60.0, "kube": 7.0}
     row = {
         "points": 100,
         "wall_s": 200.0,
-        "stage_seconds": {"install": 5.0, "tests": 120.0, "load": 60.0},
-        "load_window_s": 60.0,
-        "overhead_s": 125.0,
+        "stage_seconds": stages,
         "planted_bugs_s": 90.0,
         "capacity_rps": 80.0,
         "calibration_rps": 100.0,
         "rows": None,
-        "grader_stages_s": 5.0,
+        "lost": {},
     }
+    split = bench.split(stages, 90.0)
+    # database_start is a sub-step of the tests stage: shown, never added twice.
+    assert split["overhead_s"] == 132.0
+    assert split["suites_s"] == 27.0  # tests - planted bugs - database start
+    assert split["container_s"] == 7.0
+    assert split["grader_own_s"] == 8.0  # install + database start
+    slow = bench.split({**stages, "api": 30.0}, 90.0)
     result = {
         "when": "now",
         "machine": "test",
         "loadavg": [1.0, 1.0, 1.0],
         "load_seconds": 5.0,
         "homework": {
-            "hw1": {**row, "overhead_without_planted_bugs_s": 14.0},
-            "hw2": {**row, "overhead_without_planted_bugs_s": 30.0, "capacity_rps": 20.0},
+            "hw1": {**row, **split},
+            "hw2": {**row, **slow, "capacity_rps": 20.0, "lost": {"load.capacity": 0.67}},
         },
         "hw2_over_hw1": 0.25,
     }
     text = bench.render(result)
-    assert "| hw1 | 100 | 200.0 | 60.0 | 125.0 | 90.0 | 14.0 | 15 | yes | 5.0 |" in text
-    assert "| hw2 | 100 | 200.0 | 60.0 | 125.0 | 90.0 | 30.0 | 25 | **no** | 5.0 |" in text
+    assert "| hw1 | 100 | 200.0 | 60.0 | 132.0 | 90.0 | 27.0 | 7.0 | 8.0 | 15 | yes |" in text
+    assert "| hw2 | 100 | 200.0 | 60.0 | 162.0 | 90.0 | 27.0 | 7.0 | 38.0 | 25 | **no** |" in text
+    assert "(database_start 3.0)" in text
+    assert '- hw2: {"load.capacity": 0.67}' in text
     assert "hw2 / hw1 capacity = **0.25** (target >= 0.4: NOT met)" in text

@@ -45,16 +45,27 @@ class _Renamer(ast.NodeTransformer):
 
 def _local_names(tree: ast.Module) -> set[str]:
     """Names that are local to functions: assigned in a function body, or parameters of private
-    functions (public parameters can be passed by keyword from elsewhere); plus private functions.
+    functions (public parameters can be passed by keyword from elsewhere); plus private functions
+    that are not methods.
 
     Class bodies are left alone: their names are fields and settings other code reads by name.
     """
     names: set[str] = set()
+    # Methods are called as attributes (``self._check()``, ``__init__`` by Python): their names stay.
+    methods = {
+        id(statement)
+        for node in ast.walk(tree)
+        if isinstance(node, ast.ClassDef)
+        for statement in node.body
+        if isinstance(statement, ast.FunctionDef | ast.AsyncFunctionDef)
+    }
     for function in ast.walk(tree):
         if not isinstance(function, ast.FunctionDef | ast.AsyncFunctionDef):
             continue
-        if function.name.startswith("_"):
-            names.add(function.name)
+        dunder = function.name.startswith("__") and function.name.endswith("__")
+        if function.name.startswith("_") and not dunder:  # ``__init__(max_bytes=...)`` is public
+            if id(function) not in methods:
+                names.add(function.name)
             names.update(a.arg for a in function.args.args + function.args.kwonlyargs)
         for node in ast.walk(function):
             if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
@@ -67,16 +78,29 @@ def _local_names(tree: ast.Module) -> set[str]:
     return {name for name in names if name not in ("self", "cls") and not name[:1].isupper()}
 
 
+def _function_runs(body: list[ast.stmt]) -> list[list[int]]:
+    """Indices of the maximal runs of consecutive top-level functions in ``body``."""
+    runs: list[list[int]] = [[]]
+    for index, node in enumerate(body):
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+            runs[-1].append(index)
+        elif runs[-1]:
+            runs.append([])
+    return [run for run in runs if run]
+
+
 def disguise_file(path: Path, rng: random.Random, suffix: str = "_x") -> None:
-    """Rewrite one Python file: local names renamed, top-level functions shuffled."""
+    """Rewrite one Python file: local names renamed, top-level functions shuffled.
+
+    Functions move only within a run of consecutive definitions: a module-level statement between
+    them (``_to_int = BeforeValidator(_parse)``) may use the ones above it, so none crosses it.
+    """
     tree = ast.parse(path.read_text())
     tree = _Renamer(_local_names(tree), suffix).visit(tree)
-    functions = [n for n in tree.body if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef)]
-    if len(functions) > 1:
-        slots = [i for i, n in enumerate(tree.body) if n in functions]
-        shuffled = functions[:]
+    for run in _function_runs(tree.body):
+        shuffled = [tree.body[i] for i in run]
         rng.shuffle(shuffled)
-        for slot, node in zip(slots, shuffled, strict=True):
+        for slot, node in zip(run, shuffled, strict=True):
             tree.body[slot] = node
     path.write_text(ast.unparse(ast.fix_missing_locations(tree)) + "\n")
 

@@ -1,9 +1,9 @@
-"""hw2's rehearsal bases (Flask, Starlette): each follows the hw2 contract, and the class generates.
+"""The rehearsal's hw2 and hw3 bases (Flask, Starlette): each follows its contract, and each class generates.
 
 Each base is installed from its own ``uv.lock`` into a temporary environment (as the grader does),
-then the course's public hw2 tests (grader/suites/hw2/public) run against it, both bases at once,
-each on its own database of one embedded PostgreSQL. The roster's hw2 class is generated (not
-graded) with the variations applied to the bases' declared functions.
+then the course's public tests of its homework (grader/suites/hwN/public) run against it, two
+bases at a time, each on its own database of one embedded PostgreSQL. The roster's hw2 and hw3
+classes are generated (not graded) with the variations applied to the bases' declared functions.
 """
 
 from __future__ import annotations
@@ -25,9 +25,16 @@ from grader.semester.roster import DEFAULT_ROSTER, load_roster
 
 ROOT = Path(__file__).resolve().parents[2]
 BASES = ROOT / "grader" / "semester" / "bases"
-PUBLIC = ROOT / "grader" / "suites" / "hw2" / "public"
-HW2_BASES = ("hw2_flask", "hw2_starlette")
-PUBLIC_TESTS = 21  # the public suite's test count (parametrised cases included)
+# Per homework: its rehearsal bases beside the reference, and its public suite's test count
+# (parametrised cases included).
+BASES_OF = {"hw2": ("hw2_flask", "hw2_starlette"), "hw3": ("hw3_flask", "hw3_starlette")}
+PUBLIC_TESTS = {"hw2": 21, "hw3": 25}
+ALL_BASES = [name for names in BASES_OF.values() for name in names]
+
+
+def public_dir(name: str) -> Path:
+    """The public suite of the homework a base belongs to."""
+    return ROOT / "grader" / "suites" / name.split("_")[0] / "public"
 
 
 @pytest.fixture(scope="module")
@@ -68,13 +75,14 @@ def install(base: Path, venv: Path) -> subprocess.Popen[str]:
 
 
 def public_suite(base: Path, venv: Path, url: str, junit: Path) -> subprocess.Popen[str]:
-    """The course's public hw2 tests against ``base``, served from ``venv`` on database ``url``."""
+    """The course's public tests of ``base``'s homework, served from ``venv`` on database ``url``."""
+    public = public_dir(base.name)
     env = {k: v for k, v in os.environ.items() if not k.startswith(("VIRTUAL_ENV", "PYTEST_"))}
     env |= {"SUBMISSION_ROOT": str(base), "DATABASE_URL": url, "PYTHONDONTWRITEBYTECODE": "1"}
     env["PATH"] = f"{venv / 'bin'}{os.pathsep}{env.get('PATH', '')}"
     return subprocess.Popen(
-        [str(venv / "bin" / "python"), "-m", "pytest", str(PUBLIC), "-q", "-p", "no:cacheprovider"]
-        + ["--rootdir", str(PUBLIC), "-c", os.devnull, f"--junitxml={junit}"],
+        [str(venv / "bin" / "python"), "-m", "pytest", str(public), "-q", "-p", "no:cacheprovider"]
+        + ["--rootdir", str(public), "-c", os.devnull, f"--junitxml={junit}"],
         cwd=base,
         env=env,
         stdout=subprocess.PIPE,
@@ -85,40 +93,36 @@ def public_suite(base: Path, venv: Path, url: str, junit: Path) -> subprocess.Po
 
 @pytest.fixture(scope="module")
 def public_results(postgres: str, tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple]:
-    """Per base: (exit code, output, junit path) of the public suite; the bases run in parallel."""
+    """Per base: (exit code, output, junit path) of its public suite; one homework's bases at once."""
     tmp = tmp_path_factory.mktemp("bases")
-    venvs = {name: tmp / f"{name}-venv" for name in HW2_BASES}
-    installs = {name: install(BASES / name, venvs[name]) for name in HW2_BASES}
+    venvs = {name: tmp / f"{name}-venv" for name in ALL_BASES}
+    installs = {name: install(BASES / name, venvs[name]) for name in ALL_BASES}
     for name, process in installs.items():
         output, _ = process.communicate(timeout=600)
         assert process.returncode == 0, f"{name}: uv sync --locked failed:\n{output[-2000:]}"
-    runs = {
-        name: (
-            public_suite(
-                BASES / name,
-                venvs[name],
-                database(postgres, name.replace("hw2_", "churn_")),
-                tmp / f"{name}.xml",
-            ),
-            tmp / f"{name}.xml",
-        )
-        for name in HW2_BASES
-    }
     results = {}
-    for name, (process, junit) in runs.items():
-        output, _ = process.communicate(timeout=300)
-        results[name] = (process.returncode, output, junit)
+    for names in BASES_OF.values():
+        runs = {
+            name: public_suite(
+                BASES / name, venvs[name], database(postgres, name), tmp / f"{name}.xml"
+            )
+            for name in names
+        }
+        for name, process in runs.items():
+            output, _ = process.communicate(timeout=300)
+            results[name] = (process.returncode, output, tmp / f"{name}.xml")
     return results
 
 
-@pytest.mark.parametrize("name", HW2_BASES)
-def test_each_base_passes_the_public_hw2_tests(public_results, name: str) -> None:
+@pytest.mark.parametrize("name", ALL_BASES)
+def test_each_base_passes_its_public_tests(public_results, name: str) -> None:
     code, output, junit = public_results[name]
-    assert code == 0, f"{name}: the public hw2 tests failed:\n{output[-4000:]}"
-    assert f'tests="{PUBLIC_TESTS}"' in junit.read_text(), output[-1000:]
+    homework = name.split("_")[0]
+    assert code == 0, f"{name}: the public {homework} tests failed:\n{output[-4000:]}"
+    assert f'tests="{PUBLIC_TESTS[homework]}"' in junit.read_text(), output[-1000:]
 
 
-@pytest.mark.parametrize("name", HW2_BASES)
+@pytest.mark.parametrize("name", ALL_BASES)
 def test_each_base_is_a_complete_uv_project(name: str) -> None:
     base = BASES / name
     for needed in (
@@ -131,6 +135,15 @@ def test_each_base_is_a_complete_uv_project(name: str) -> None:
         "alembic.ini",
     ):
         assert (base / needed).is_file(), f"{name}: {needed} is missing"
+    if name.startswith("hw3"):
+        for needed in (
+            "locustfile.py",
+            ".pre-commit-config.yaml",
+            "monitoring/prometheus.yml",
+            "monitoring/rules.yml",
+        ):
+            assert (base / needed).is_file(), f"{name}: {needed} is missing"
+        assert list((base / ".github" / "workflows").glob("*.y*ml")), f"{name}: no workflow"
     assert not (base / "tests" / "public").exists(), "tests/public comes from the course files"
     own_tests = sum(
         1
@@ -154,6 +167,26 @@ def test_the_hw2_class_generates_from_three_bases(tmp_path: Path) -> None:
     ast.parse(gia)
     for student in generated.students:
         assert (repos / student / "tests" / "public" / "test_public_api.py").is_file()
+    assert generated.planted_copies == [("ana", "ben")]
+    assert ("kai", "lea") in generated.must_not_flag
+    assert ("ana", "dan") in generated.must_not_flag and ("dan", "gia") in generated.must_not_flag
+
+
+def test_the_hw3_class_generates_from_three_bases(tmp_path: Path) -> None:
+    hw3 = load_roster(DEFAULT_ROSTER).homeworks["hw3"]
+    assert hw3.available
+    assert set(hw3.bases) == {"fastapi", "flask", "starlette"}
+    assert len(hw3.students) == 6
+    generated = generate_homework(hw3, tmp_path / "out", load_course_config(), seed=11)
+    repos = tmp_path / "out" / "hw3" / "repos"
+    dan = repos / "dan"  # missing_files: no README, no own tests
+    assert not (dan / "README.md").exists()
+    assert [p.name for p in (dan / "tests").iterdir()] == ["public"]
+    gia = repos / "gia" / "tests" / "test_wip.py"  # broken_tests
+    assert "assert 1 + 1 == 3" in gia.read_text()
+    for student in generated.students:
+        assert (repos / student / "tests" / "public" / "test_public_api.py").is_file()
+        assert (repos / student / "monitoring").is_dir()
     assert generated.planted_copies == [("ana", "ben")]
     assert ("kai", "lea") in generated.must_not_flag
     assert ("ana", "dan") in generated.must_not_flag and ("dan", "gia") in generated.must_not_flag

@@ -1,26 +1,30 @@
-"""The churn prediction service (Flask): hw2 contract, FastAPI-compatible error bodies.
+"""The churn prediction service (Flask): hw3 contract, FastAPI-compatible error bodies.
 
 Every answered prediction is stored in PostgreSQL before the answer leaves (one transaction per
-request, so a batch is all or nothing); rejected requests never reach the database. Serve with
-``python -m app.serve`` (migrates, then runs ``gunicorn 'app.main:create_app()'``).
+request, so a batch is all or nothing); rejected requests never reach the database. Every request
+carries an ``X-Request-ID``, is counted in ``/metrics`` and writes one JSON log line
+(``app/telemetry.py``). Serve with ``python -m app.serve`` (migrates, then runs
+``gunicorn 'app.main:create_app()'``).
 """
 
 from __future__ import annotations
 
 import json
-import logging
 import re
 from typing import Any
 
+import structlog
 from flask import Flask, Response, request
 from sqlalchemy import Engine
 from werkzeug.exceptions import HTTPException
 
 from app import store
 from app.db import DATABASE_DOWN, answers, connect
+from app.jsonlog import setup_structlog
 from app.model import ChurnModel
 from app.openapi import DOCS_HTML, build_openapi
 from app.settings import Settings
+from app.telemetry import Instruments, instrument
 from app.validation import ContractValidator, RequestValidationError, error, parse_json
 
 # Bodies above this size are refused with 413 before they are read. A full batch of 1,000
@@ -31,7 +35,7 @@ JSON_TYPES = ("application/json",)
 RETRY_AFTER_S = 2
 INTEGER = re.compile(r"^[+-]?[0-9]+$")
 
-log = logging.getLogger("churn_service")
+log = structlog.get_logger("churn.service")
 
 
 def json_response(payload: Any, status: int = 200) -> Response:
@@ -94,7 +98,8 @@ def create_app(
     validator: ContractValidator | None = None,
     engine: Engine | None = None,
 ) -> Flask:
-    """Build the application; the model, validator and connection pool are made once, here."""
+    """Build the application; the model, validator, pool and metrics are made once, here."""
+    setup_structlog()
     model = model or ChurnModel.load()
     validator = validator or ContractValidator.load()
     engine = engine or connect(Settings.from_env())
@@ -116,6 +121,9 @@ def create_app(
 
     app = Flask(__name__)
     app.config["MAX_CONTENT_LENGTH"] = MAX_BODY_BYTES
+    instruments = Instruments(contract)
+    instruments.serving(model.version)
+    instrument(app, instruments)
 
     def body() -> Any:
         if not _is_json(request.content_type):
@@ -150,12 +158,14 @@ def create_app(
     def predict() -> Response:
         row = stored(model, validator.predict_body(body()))
         [record_id] = store.save(engine, [row])
+        instruments.scored([row["churn_probability"]])
         return json_response(answered(row, record_id))
 
     @app.post("/predict/batch")
     def predict_batch() -> Response:
         rows = [stored(model, c) for c in validator.batch_body(body())]
         ids = store.save(engine, rows)
+        instruments.scored(r["churn_probability"] for r in rows)
         return json_response(
             {
                 "predictions": [answered(r, i) for r, i in zip(rows, ids, strict=True)],
@@ -170,14 +180,15 @@ def create_app(
         items = store.page(engine, limit, offset)
         return json_response({"items": items, "limit": limit, "offset": offset})
 
-    @app.get("/predictions/<record_id>")
-    def get_prediction(record_id: str) -> Response:
-        if not INTEGER.match(record_id):
+    # The variable is named as in the contract's template: the route label is /predictions/{id}.
+    @app.get("/predictions/<id>")
+    def get_prediction(id: str) -> Response:
+        if not INTEGER.match(id):
             msg = "Input should be a valid integer, unable to parse string as an integer"
-            raise RequestValidationError([error(["path", "id"], "int_parsing", msg, record_id)])
-        record = store.find(engine, int(record_id))
+            raise RequestValidationError([error(["path", "id"], "int_parsing", msg, id)])
+        record = store.find(engine, int(id))
         if record is None:
-            return json_response({"detail": f"no prediction with id {record_id}"}, 404)
+            return json_response({"detail": f"no prediction with id {id}"}, 404)
         return json_response(record)
 
     @app.get("/openapi.json")
@@ -194,8 +205,7 @@ def create_app(
 
     def database_down(exc: Exception) -> Response:
         # One line, no URL (it may carry a password); the next request tries again.
-        name = type(exc).__name__
-        log.warning("%s %s: database unavailable (%s)", request.method, request.path, name)
+        log.warning("database unavailable", path=request.path, error=type(exc).__name__)
         response = json_response({"detail": "database unavailable, try again shortly"}, 503)
         response.headers["Retry-After"] = str(RETRY_AFTER_S)
         return response
@@ -213,7 +223,7 @@ def create_app(
 
     @app.errorhandler(Exception)
     def crash(exc: Exception) -> Response:  # a bug, never an expected path
-        log.exception("unhandled error on %s %s", request.method, request.path)
+        log.exception("unhandled error", path=request.path)
         return json_response({"detail": "Internal Server Error"}, 500)
 
     return app

@@ -1,4 +1,4 @@
-"""The service's OpenAPI 3.1 document, generated from the contract (hw2's routes, their query and
+"""The service's OpenAPI 3.1 document, generated from the contract (hw3's routes, their query and
 path parameters included), and an offline docs page.
 
 OpenAPI 3.1 uses JSON Schema 2020-12, so the contract's ``$defs`` become
@@ -90,9 +90,11 @@ def build_openapi(contract: dict[str, Any], version: str) -> dict[str, Any]:
             operation["requestBody"] = {"required": True, "content": {"application/json": media}}
         for code, ref in ep["responses"].items():
             name = ref.rsplit("/", 1)[-1]
+            # JSON unless the schema names another media type (/metrics: text/plain).
+            media_type = schemas[name].get("contentMediaType", "application/json")
             operation["responses"][code] = {
                 "description": schemas[name].get("title", name),
-                "content": {"application/json": {"schema": _rewrite_refs({"$ref": ref})}},
+                "content": {media_type: {"schema": _rewrite_refs({"$ref": ref})}},
             }
         paths.setdefault(ep["path"], {})[ep["method"].lower()] = operation
     return {

@@ -7,7 +7,7 @@
 #   scripts/deploy.sh down    delete everything, the database volume included
 #
 # The cluster is minikube by default (`minikube start` first); CLUSTER=kind uses the kind cluster
-# named $KIND_CLUSTER (default: churn), as .github/workflows/deploy.yml does. Needs docker,
+# named $KIND_CLUSTER (default: churn), as .github/workflows/delivery.yml does. Needs docker,
 # kubectl and minikube or kind on PATH.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -59,6 +59,8 @@ smoke() {
     "streaming_movies": "No", "contract": "Month-to-month", "paperless_billing": 1,
     "payment_method": "Electronic check", "monthly_charges": 29.85, "total_charges": 29.85}' && echo
   curl -fsS "$url/predictions?limit=1" && echo
+  # The metrics endpoint answers and knows the model being served.
+  curl -fsS "$url/metrics" | grep -E '^model_info\{'
 }
 
 up() {

@@ -105,12 +105,23 @@ def app(engine: Engine) -> Flask:
     return create_app(engine=engine)
 
 
+def empty_table(engine: Engine) -> None:
+    with engine.begin() as connection:
+        connection.execute(text("TRUNCATE predictions RESTART IDENTITY"))
+
+
 @pytest.fixture
 def client(app: Flask, engine: Engine) -> FlaskClient:
     """A client over an empty predictions table."""
-    with engine.begin() as connection:
-        connection.execute(text("TRUNCATE predictions RESTART IDENTITY"))
+    empty_table(engine)
     return app.test_client()
+
+
+@pytest.fixture
+def fresh_client(engine: Engine) -> FlaskClient:
+    """A client of a new app: its metrics start from zero (the session app's keep counting)."""
+    empty_table(engine)
+    return create_app(engine=engine).test_client()
 
 
 @pytest.fixture

@@ -14,6 +14,9 @@ from prometheus_client import multiprocess
 from app.jsonlog import LOGGING
 
 logconfig_dict = LOGGING
+# No runtime control socket in $HOME (gunicorn >= 25.1 opens one by default): the container's
+# user has no home, and nothing here needs `gunicornc`.
+control_socket_disable = True
 
 
 def child_exit(server, worker):

@@ -34,7 +34,7 @@ from typing import Any
 import structlog
 from flask import Flask, Response, g, request
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
-from prometheus_client.exposition import CONTENT_TYPE_LATEST
+from prometheus_client.exposition import CONTENT_TYPE_PLAIN_0_0_4
 from prometheus_client.multiprocess import MultiProcessCollector
 from werkzeug.exceptions import HTTPException, MethodNotAllowed
 from werkzeug.routing import Rule
@@ -150,8 +150,9 @@ class Instruments:
         return uuid.uuid4().hex
 
     def exposition(self) -> Response:
-        """The registry in the Prometheus text format."""
-        return Response(generate_latest(self.registry), content_type=CONTENT_TYPE_LATEST)
+        """The registry in the Prometheus text format, version 0.0.4 as the contract says (the
+        same text as prometheus-client's newer default for names that need no escaping)."""
+        return Response(generate_latest(self.registry), content_type=CONTENT_TYPE_PLAIN_0_0_4)
 
 
 def route_label(app: Flask, unmatched: str) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -9,8 +10,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 
-from app.db import connect
+from app.db import connect, wait_until_answering
 from app.main import create_app
+from app.model import MODEL_PATH, ChurnModel
 from app.schema import revision, upgrade
 from app.settings import Settings, SettingsError, normalise_url
 
@@ -83,8 +85,11 @@ def test_an_outage_is_503_and_the_service_recovers(postgres, customer) -> None:
 
 def test_settings_accept_the_plain_scheme_and_refuse_others() -> None:
     assert normalise_url("postgresql://u@h/db") == "postgresql+psycopg://u@h/db"
+    assert normalise_url("postgres://u@h/db") == "postgresql+psycopg://u@h/db"
     with pytest.raises(SettingsError, match="postgresql\\+psycopg"):
         normalise_url("mysql://u@h/db")
+    with pytest.raises(SettingsError, match="must look like"):
+        normalise_url("u@h/db")
     with pytest.raises(SettingsError, match="DATABASE_URL is not set"):
         Settings.from_env({})
     with pytest.raises(SettingsError, match="CHURN_DB_POOL_SIZE"):
@@ -103,3 +108,39 @@ def test_serve_without_a_database_url_is_one_line() -> None:
     assert done.returncode == 2
     assert done.stderr.startswith("error: DATABASE_URL is not set")
     assert "Traceback" not in done.stderr
+
+
+def test_numeric_settings_accept_their_lower_bound_and_refuse_below() -> None:
+    url = {"DATABASE_URL": "postgresql://h/db"}
+    assert Settings.from_env(url | {"CHURN_DB_POOL_SIZE": "1"}).pool_size == 1
+    assert Settings.from_env(url | {"CHURN_DB_MAX_OVERFLOW": "0"}).max_overflow == 0
+    with pytest.raises(SettingsError, match="CHURN_DB_POOL_SIZE must be at least 1"):
+        Settings.from_env(url | {"CHURN_DB_POOL_SIZE": "0"})
+    assert Settings.from_env(url | {"CHURN_MIGRATE_ON_START": "no"}).migrate_on_start is False
+
+
+def test_openapi_marks_what_is_required_and_how_metrics_are_served(client) -> None:
+    paths = client.get("/openapi.json").get_json()["paths"]
+    assert paths["/predict"]["post"]["requestBody"]["required"] is True
+    [record_id] = paths["/predictions/{id}"]["get"]["parameters"]
+    assert (record_id["in"], record_id["required"]) == ("path", True)
+    limit = paths["/predictions"]["get"]["parameters"][0]
+    assert (limit["name"], limit["required"]) == ("limit", False)
+    assert list(paths["/metrics"]["get"]["responses"]["200"]["content"]) == ["text/plain"]
+    assert "/openapi.json" in client.get("/docs").get_data(as_text=True)
+
+
+def test_a_model_without_a_contract_feature_does_not_start(engine) -> None:
+    params = json.loads(MODEL_PATH.read_text())
+    params["features"] = [f for f in params["features"] if f != "tenure"]
+    with pytest.raises(RuntimeError, match="tenure"):
+        create_app(model=ChurnModel(params), engine=engine)
+
+
+def test_waiting_for_a_database_that_never_answers_gives_up(tmp_path) -> None:
+    url = f"postgresql+psycopg://nobody@/none?host={tmp_path}"
+    engine = connect(Settings(database_url=url, connect_timeout_s=1))
+    try:
+        assert wait_until_answering(engine, 0) is False
+    finally:
+        engine.dispose()

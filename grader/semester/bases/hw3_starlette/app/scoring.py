@@ -20,11 +20,8 @@ GOLDEN = HERE / "model" / "metrics.json"
 
 
 def logistic(z: float) -> float:
-    """1 / (1 + e^-z), without overflow for large |z|."""
-    if z < 0:
-        e = math.exp(z)
-        return e / (1.0 + e)
-    return 1.0 / (1.0 + math.exp(-z))
+    """1 / (1 + e^-z); e^-z would overflow below z = -709, and 1 / (1 + e^700) is 0 already."""
+    return 1.0 / (1.0 + math.exp(-max(z, -700.0)))
 
 
 @dataclass

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 from collections.abc import Iterator
 from types import SimpleNamespace
 
@@ -11,6 +12,7 @@ import pytest
 from sqlalchemy.exc import OperationalError
 
 from app import schema
+from app.ledger import Entry, Ledger
 from app.schema import current, engine_for, migrate
 
 
@@ -78,6 +80,9 @@ def test_out_of_range_pages_name_the_parameter(http, query, name) -> None:
     reply = http.get(f"/predictions?{query}")
     assert reply.status_code == 422
     assert reply.json()["detail"][0]["loc"] == ["query", name]
+    # ... and the values right inside the bounds are served.
+    for inside in ("limit=1", "limit=100", "offset=0", "limit=1&offset=0"):
+        assert http.get(f"/predictions?{inside}").status_code == 200, inside
 
 
 def test_the_largest_page_is_allowed(http) -> None:
@@ -202,5 +207,16 @@ def test_waiting_gives_up_once_the_time_is_over(monkeypatch) -> None:
     monkeypatch.setattr(schema.time, "monotonic", lambda: next(clock))
     monkeypatch.setattr(schema.time, "sleep", lambda s: None)
     with pytest.raises(OperationalError):
-        schema.wait(engine, seconds=25)  # type: ignore[arg-type]
-    assert engine.attempts == 3  # at 10, 20 and 30 s after the start at 0
+        schema.wait(engine, seconds=30)  # type: ignore[arg-type]
+    assert engine.attempts == 3  # failed at 10, 20 and 30 s after the start at 0: time is up
+
+
+def test_a_ledger_is_made_before_the_event_loop_runs() -> None:
+    ledger = Ledger("postgresql+psycopg://churn@127.0.0.1:9/churn")  # nothing opened yet
+    assert ledger.pool.closed
+
+
+def test_an_entry_cannot_change_once_made() -> None:
+    kept = Entry("c1", {"tenure": 1}, True, 0.7, "1.0.0")
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        kept.churn = False  # type: ignore[misc]

@@ -19,6 +19,7 @@ def test_the_service_answers_503_then_recovers(own_server, sample) -> None:
     migrate(url)
     with TestClient(build(database_url=url, wait_s=1.0), raise_server_exceptions=False) as http:
         assert http.post("/predict", json=sample).status_code == 200
+        assert http.get("/ready").status_code == 200
         own_server.stop()
         try:
             started = time.monotonic()
@@ -39,5 +40,6 @@ def test_the_service_answers_503_then_recovers(own_server, sample) -> None:
         deadline = time.monotonic() + 15
         while http.get("/ready").status_code != 200 and time.monotonic() < deadline:
             time.sleep(0.25)
+        assert http.get("/ready").status_code == 200
         again = http.post("/predict", json=sample)
         assert again.status_code == 200 and again.json()["id"] == 2

@@ -72,7 +72,11 @@ def test_batch_envelope_problems(http, sample) -> None:
         "body",
         "customers",
     ]
-    assert http.post("/predict/batch", json=[sample]).status_code == 422
+    listed = http.post("/predict/batch", json=[sample])
+    assert listed.status_code == 422
+    assert listed.json()["detail"] == [
+        {"loc": ["body"], "msg": "Expected an object", "type": "dict_type"}
+    ]
     extra = http.post("/predict/batch", json={"customers": [sample], "more": 1})
     assert extra.status_code == 422
 

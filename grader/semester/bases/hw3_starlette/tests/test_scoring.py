@@ -32,7 +32,8 @@ def tiny_artefact(
 def test_logistic_is_symmetric_and_never_overflows() -> None:
     assert logistic(0) == 0.5
     assert logistic(2) == pytest.approx(1 - logistic(-2))
-    assert logistic(1000) == 1.0 and logistic(-1000) == 0.0
+    assert logistic(1000) == 1.0 and 0 <= logistic(-1000) < 1e-300
+    assert logistic(0.5) == pytest.approx(0.6224593)  # both sides of 0 follow the same curve
 
 
 def test_half_is_a_churn() -> None:
@@ -68,3 +69,27 @@ def test_gender_alone_barely_matters(http, sample) -> None:
     sample["female"] = 0
     second = http.post("/predict", json=sample).json()["churn_probability"]
     assert abs(first - second) < 0.05
+
+
+def test_the_committed_model_scores_the_spec_example(sample) -> None:
+    table = WeightTable.read()
+    assert (table.name, table.version, table.cutoff) == ("churn-logreg", "1.0.0", 0.5)
+    assert table.risk(SimpleNamespace(**sample)) == pytest.approx(0.6163, abs=1e-4)
+
+
+def test_every_number_reads_its_own_coefficient() -> None:
+    artefact = tiny_artefact(0.0, (0.0, 0.0, 2.0))
+    artefact["numeric"] = {
+        "features": ["age", "spend"],
+        "offset": 2,
+        "impute_value": [0.0, 0.0],
+        "mean": [0.0, 0.0],
+        "scale": [1.0, 4.0],
+    }
+    artefact["classifier"]["coef"] = [0.0, 0.0, 2.0, -8.0]
+    table = WeightTable.from_artefact(artefact, {})
+    assert [(name, slope) for name, slope, _ in table.slopes] == [("age", 2.0), ("spend", -2.0)]
+    z = 2.0 * 1.0 - 2.0 * 0.5
+    assert table.risk(SimpleNamespace(colour="red", age=1.0, spend=0.5)) == pytest.approx(
+        logistic(z)
+    )

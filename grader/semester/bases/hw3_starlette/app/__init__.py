@@ -1,0 +1,1 @@
+"""Churn service on Starlette: msgspec records for validation, a weight table for scoring."""

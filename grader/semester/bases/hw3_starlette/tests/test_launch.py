@@ -42,6 +42,7 @@ def test_a_url_of_the_wrong_form_is_exit_code_2(monkeypatch, capsys) -> None:
 
 def test_a_silent_database_is_exit_code_3(monkeypatch, capsys) -> None:
     monkeypatch.setenv("DATABASE_URL", "postgresql+psycopg://nobody@127.0.0.1:9/none")
+    monkeypatch.setattr("app.schema.time.sleep", lambda s: pytest.fail("--wait 0 retries nothing"))
     assert launch.main(["--wait", "0"]) == 3
     assert "did not answer within 0 s" in printed(capsys)[-1]["message"]
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import dataclasses
 from collections.abc import Iterator
@@ -214,6 +215,16 @@ def test_waiting_gives_up_once_the_time_is_over(monkeypatch) -> None:
 def test_a_ledger_is_made_before_the_event_loop_runs() -> None:
     ledger = Ledger("postgresql+psycopg://churn@127.0.0.1:9/churn")  # nothing opened yet
     assert ledger.pool.closed
+
+
+def test_opening_does_not_wait_for_an_absent_database() -> None:
+    async def open_and_close() -> None:
+        ledger = Ledger("postgresql+psycopg://churn@127.0.0.1:9/churn", wait_s=0.5)
+        await asyncio.wait_for(ledger.open(), timeout=2)
+        assert not await ledger.alive()
+        await ledger.close()
+
+    asyncio.run(open_and_close())
 
 
 def test_an_entry_cannot_change_once_made() -> None:

@@ -148,16 +148,15 @@ def run_student_tests(ctx: GradeContext) -> None:
     junit = box.results / "student.xml"
     junit.unlink(missing_ok=True)
     argv = [*student_pytest(box), f"--junitxml={junit}"]
-    if _needs_trace(ctx):
+    traced = _needs_trace(ctx)
+    if traced:
         # One run gives the verdict and the lines the suite runs (coverage, planted-bug selection).
         ctx.trace, result = _trace(ctx, argv)
         counts = reconcile(read_junit(junit), result.returncode)
-        if not _green(result, counts):
-            # The tracer slows a suite down (a timing bound may fail under it): the plain run decides.
-            junit.unlink(missing_ok=True)
-            result = box.run(argv, limits=box.limits.with_wall(_timeout(ctx)))
-            counts = reconcile(read_junit(junit), result.returncode)
-    else:
+    if not traced or not _green(result, counts):
+        # Untraced, or not green under the tracer (its slowdown may break a timing bound): the
+        # plain run decides.
+        junit.unlink(missing_ok=True)
         result = box.run(argv, limits=box.limits.with_wall(_timeout(ctx)))
         counts = reconcile(read_junit(junit), result.returncode)
     ctx.suite_green = _green(result, counts)
